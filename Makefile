@@ -1,0 +1,46 @@
+# One virtualenv in .venv; every target installs what it needs first.
+# GPU users pick their torch build with TORCH_SPEC, e.g. `make leaderboard TORCH_SPEC=torch`
+# (PyPI's default Linux wheel is a CUDA build); the default pins the CPU wheel.
+PYTHON ?= python3
+TORCH_SPEC ?= torch==2.13.0
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+EXTRAS ?= dev
+
+.PHONY: setup leaderboard test lint bench-kernels bench-systems reproduce clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+leaderboard: setup
+	$(BIN)/chaos-sae-bench run --profile default --out results
+	$(BIN)/chaos-sae-bench leaderboard --runs results/runs.jsonl --out results
+
+test: setup
+	$(BIN)/python -m pytest -q --benchmark-disable
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench-kernels: setup
+	mkdir -p results/benchmarks
+	$(BIN)/python -m pytest tests/benchmarks -q --benchmark-only \
+		--benchmark-json results/benchmarks/kernels.json --benchmark-group-by=group
+	$(BIN)/python -m bench.kernel_ratios
+
+bench-systems: setup
+	$(BIN)/python -m bench.systems_benchmark
+
+reproduce: setup
+	$(BIN)/chaos-sae-bench reproduce all --out results/reproduction
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

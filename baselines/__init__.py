@@ -1,0 +1,1 @@
+"""SAE variants, one file each; importing this package registers them all."""

@@ -1,0 +1,1 @@
+"""chaos-sae-bench harness: registry, data, training, metrics, runner, store, leaderboard, CLI."""

@@ -1,0 +1,83 @@
+"""Two name → class tables, one for chaotic systems and one for SAE variants.
+
+This module imports neither `systems` nor `baselines`: those packages (and any third-party
+package) register their members on import with `@register_system` / `@register_sae`, and
+`load_plugins()` imports every module named in the entry-point groups
+`chaos_sae_bench.systems` and `chaos_sae_bench.saes` (our own packages are listed there too).
+"""
+
+import importlib
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import TypeVar
+
+from bench.errors import BenchError
+
+T = TypeVar("T", bound=type)
+
+SYSTEMS: dict[str, type] = {}
+SAES: dict[str, type] = {}
+_GROUPS = {"chaos_sae_bench.systems": SYSTEMS, "chaos_sae_bench.saes": SAES}
+_loaded = False
+
+
+def _register(table: dict[str, type], kind: str, name: str) -> Callable[[T], T]:
+    def decorator(cls: T) -> T:
+        if name in table:
+            raise ValueError(f"{kind} {name!r} is already registered (by {table[name].__module__})")
+        cls.name = name
+        table[name] = cls
+        return cls
+
+    return decorator
+
+
+def register_system(name: str) -> Callable[[T], T]:
+    """Class decorator: add a chaotic system (a `systems.base.System` dataclass) as `name`."""
+    return _register(SYSTEMS, "system", name)
+
+
+def register_sae(name: str) -> Callable[[T], T]:
+    """Class decorator: add an SAE variant (a `baselines.base.SAEVariant` dataclass) as `name`."""
+    return _register(SAES, "SAE", name)
+
+
+def load_plugins() -> None:
+    """Import every registered plugin module once (ours and third parties')."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for group in _GROUPS:
+        for ep in entry_points(group=group):
+            importlib.import_module(ep.value)
+
+
+def summary(cls: type) -> str:
+    """First line of a class docstring: the one-line description `list` prints."""
+    return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+
+def _lookup(table: dict[str, type], kind: str, name: str) -> type:
+    load_plugins()
+    if name not in table:
+        raise BenchError(f"unknown {kind} {name!r}; valid: {', '.join(sorted(table))}")
+    return table[name]
+
+
+def get_system(name: str) -> type:
+    return _lookup(SYSTEMS, "system", name)
+
+
+def get_sae(name: str) -> type:
+    return _lookup(SAES, "SAE", name)
+
+
+def system_names() -> list[str]:
+    load_plugins()
+    return list(SYSTEMS)
+
+
+def sae_names() -> list[str]:
+    load_plugins()
+    return list(SAES)
