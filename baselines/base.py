@@ -1,0 +1,39 @@
+"""The contract every SAE variant follows: a dataclass of its own hyperparameters that builds
+a sae-lens `TrainingSAE`, so one training loop (`bench.train`) serves them all.
+
+A variant reads the shared sizes (`d_sae`, `k`) from the run's `TrainConfig` and keeps only
+what is its own (coefficients, thresholds) as dataclass fields, which `--set name.field=v`
+overrides. It does not train, evaluate or store anything.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from bench.errors import BenchError
+
+if TYPE_CHECKING:  # sae-lens costs seconds to import: only the build step needs it
+    from sae_lens import TrainingSAE
+
+    from bench.config import TrainConfig
+
+
+@dataclass
+class SAEVariant(ABC):
+    """Base class: subclasses are dataclasses registered with `@register_sae`."""
+
+    name: ClassVar[str]
+    uses_k: ClassVar[bool] = False  # True when sparsity is set by k (TopK-style)
+    sparsity_coefficient: ClassVar[str | None] = None  # the field that sets sparsity, if any
+
+    @abstractmethod
+    def build(self, d_in: int, cfg: "TrainConfig", device: str) -> "TrainingSAE":
+        """A freshly initialised sae-lens training SAE for inputs of width `d_in`."""
+
+    def check(self, cfg: "TrainConfig") -> None:
+        """Raise `BenchError` when the hyperparameters cannot work with `cfg`."""
+        if self.uses_k and not 0 < cfg.k <= cfg.d_sae:
+            raise BenchError(f"{self.name}: k must be in 1..d_sae={cfg.d_sae}, got k={cfg.k}")
+
+    def params(self) -> dict[str, Any]:
+        return asdict(self)

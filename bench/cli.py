@@ -1,0 +1,150 @@
+"""`chaos-sae-bench`: list, run, leaderboard, reproduce.
+
+Parses arguments, turns every `BenchError` into one line on stderr and exit status 2 (`--debug`
+shows the traceback), and keeps heavy imports (torch, sae-lens) out of `--help` and `list`.
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from bench.errors import BenchError
+
+console = Console(stderr=False)
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    from bench import registry
+
+    registry.load_plugins()
+    for title, table in (("systems", registry.SYSTEMS), ("saes", registry.SAES)):
+        print(f"{title}:")
+        for name, cls in table.items():
+            print(f"  {name:<16} {registry.summary(cls)}")
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from bench.config import profile
+    from bench.matrix import run_matrix
+    from bench.registry import sae_names, system_names
+    from bench.runner import plan, resolve_device
+
+    cfg, default_seeds = profile(args.profile)
+    device = resolve_device(args.device)
+    cells = plan(
+        args.systems or system_names(),
+        args.saes or sae_names(),
+        args.seeds if args.seeds is not None else default_seeds,
+        cfg,
+        args.set,
+    )
+    run_matrix(
+        cells,
+        writable_dir(args.out) / "runs.jsonl",
+        device,
+        args.threads,
+        args.executor,
+        args.ray_address,
+        console,
+    )
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> None:
+    from bench.leaderboard import write
+    from bench.store import RunStore
+
+    runs = Path(args.runs)
+    if not runs.is_file():
+        raise BenchError(f"no runs file at {runs}; run `chaos-sae-bench run` first")
+    records = RunStore(runs).load()
+    if not records:
+        raise BenchError(f"{runs} holds no finished cells")
+    write(records, writable_dir(args.out), console)
+    console.print(f"wrote {args.out}/leaderboard.md and leaderboard.csv")
+
+
+def cmd_reproduce(args: argparse.Namespace) -> None:
+    from bench.reproduce import run
+    from bench.runner import resolve_device
+
+    run(args.experiment, args.seeds, writable_dir(args.out), resolve_device(args.device))
+
+
+def writable_dir(path: str | Path) -> Path:
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BenchError(f"cannot create output directory {path}: {e.strerror}") from None
+    if not os.access(path, os.W_OK):
+        raise BenchError(f"output directory {path} is not writable")
+    return path
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="chaos-sae-bench", description=__doc__.splitlines()[0])
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", help="registered systems and SAEs").set_defaults(func=cmd_list)
+
+    run = sub.add_parser("run", help="train every (system, SAE, seed) cell")
+    run.add_argument("--systems", nargs="+", metavar="NAME", help="default: all")
+    run.add_argument("--saes", nargs="+", metavar="NAME", help="default: all")
+    run.add_argument("--seeds", type=int, help="seeds per cell (default: the profile's)")
+    run.add_argument("--profile", default="default", help="quick | default | full")
+    run.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    run.add_argument(
+        "--set",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        action="extend",
+        help="override a setting: k=16, l1.l1_coefficient=2, lorenz96.F=10",
+    )
+    run.add_argument("--out", default="results", help="directory of runs.jsonl")
+    run.add_argument(
+        "--threads", type=int, default=min(os.cpu_count() or 1, 8), help="torch CPU threads"
+    )
+    run.add_argument("--executor", default="local", help="local | ray")
+    run.add_argument("--ray-address", default=None, help="Ray cluster (default: RAY_ADDRESS)")
+    run.set_defaults(func=cmd_run)
+
+    lb = sub.add_parser("leaderboard", help="tables from runs.jsonl")
+    lb.add_argument("--runs", default="results/runs.jsonl")
+    lb.add_argument("--out", default="results")
+    lb.set_defaults(func=cmd_leaderboard)
+
+    rep = sub.add_parser("reproduce", help="the seed paper's experiments")
+    rep.add_argument("experiment", help="evolution | k-ablation | henon | divergence | all")
+    rep.add_argument("--seeds", type=int, default=5)
+    rep.add_argument("--out", default="results/reproduction")
+    rep.add_argument("--device", default="auto")
+    rep.set_defaults(func=cmd_reproduce)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.func(args)
+    except BenchError as e:
+        if args.debug:
+            raise
+        print(f"chaos-sae-bench: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "chaos-sae-bench: interrupted; finished cells are saved, rerun the same "
+            "command to resume",
+            file=sys.stderr,
+        )
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

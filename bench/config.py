@@ -1,0 +1,91 @@
+"""Run settings as one dataclass, the named profiles, and `--set key=value` overrides.
+
+`TrainConfig` holds what every cell shares (data sizes, optimisation, SAE width, k). Each SAE
+variant's own hyperparameters stay on its dataclass and are set with `--set sae.field=value`;
+each system's parameters with `--set system.field=value`. No YAML: this module is the schema.
+"""
+
+import dataclasses
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from bench.errors import BenchError
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    n_train: int = 2000  # training windows
+    n_test: int = 500  # held-out windows
+    epochs: int = 10
+    batch_size: int = 32
+    lr: float = 1e-3
+    d_sae: int = 128
+    k: int = 32  # active latents for TopK-style SAEs
+    window: int = 0  # steps per window; 0 = the system's default (d_in ≈ 784)
+    divergence_windows: int = 8  # successive windows encoded by the divergence probe
+    divergence_eps: float = 1e-6
+
+    def check(self) -> None:
+        for name in ("n_train", "n_test", "epochs", "batch_size", "d_sae", "k"):
+            if getattr(self, name) <= 0:
+                raise BenchError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.lr <= 0 or self.window < 0 or self.divergence_windows < 2:
+            raise BenchError("lr must be > 0, window ≥ 0 and divergence_windows ≥ 2")
+        if self.batch_size > self.n_train:
+            raise BenchError(f"batch_size={self.batch_size} exceeds n_train={self.n_train}")
+
+
+PROFILES: dict[str, tuple[TrainConfig, int]] = {
+    # name: (settings, default number of seeds)
+    "quick": (TrainConfig(n_train=256, n_test=128, epochs=2, divergence_windows=4), 1),
+    "default": (TrainConfig(), 3),
+    "full": (TrainConfig(n_train=20000, n_test=5000, epochs=20), 10),
+}
+
+
+def profile(name: str) -> tuple[TrainConfig, int]:
+    if name not in PROFILES:
+        raise BenchError(f"unknown profile {name!r}; valid: {', '.join(PROFILES)}")
+    return PROFILES[name]
+
+
+def parse_value(text: str, kind: Any, key: str) -> Any:
+    """`text` converted to the dataclass field type `kind` (int, float, bool, str)."""
+    kind = {"int": int, "float": float, "bool": bool, "str": str}.get(kind, kind)
+    try:
+        if kind is bool:
+            if text.lower() not in ("true", "false", "1", "0"):
+                raise ValueError
+            return text.lower() in ("true", "1")
+        if kind is int:
+            return int(text)
+        if kind is float:
+            return float(text)
+        return text
+    except ValueError:
+        raise BenchError(f"--set {key}={text}: expected {kind.__name__}") from None
+
+
+def override(obj: Any, key: str, text: str) -> Any:
+    """A copy of dataclass `obj` with field `key` set from `text`."""
+    types = {f.name: f.type for f in fields(obj)}
+    if key not in types:
+        valid = ", ".join(types) or "(none)"
+        raise BenchError(f"--set: unknown key {key!r} for {type(obj).__name__}; valid: {valid}")
+    return replace(obj, **{key: parse_value(text, types[key], key)})
+
+
+def split_assignments(items: list[str]) -> list[tuple[str, str, str]]:
+    """["k=16", "l1.l1_coefficient=2"] → [("", "k", "16"), ("l1", "l1_coefficient", "2")]."""
+    out = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise BenchError(f"--set expects key=value, got {item!r}")
+        scope, _, name = key.rpartition(".")
+        out.append((scope, name, value))
+    return out
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    return dataclasses.asdict(obj)

@@ -1,0 +1,74 @@
+"""Drive a planned matrix through an executor into the store, with rich progress.
+
+Skips cells already in the store (resume), appends each record the moment it arrives, and
+prints one line per finished cell. Which executor runs the cells is a name: `local` (this
+process) or `ray` (one task per cell on a Ray cluster).
+"""
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bench.errors import BenchError
+from bench.runner import Cell, Executor, local_executor, pending
+from bench.store import RunStore
+
+
+def executor_named(name: str, ray_address: str | None) -> Executor:
+    if name == "local":
+        return local_executor
+    if name == "ray":
+        from bench.ray_executor import ray_executor
+
+        return ray_executor(ray_address)
+    raise BenchError(f"unknown executor {name!r}; valid: local, ray")
+
+
+def run_matrix(
+    cells: list[Cell],
+    runs_path: Path,
+    device: str,
+    threads: int,
+    executor: str,
+    ray_address: str | None,
+    console: Console,
+) -> dict[str, int]:
+    """Run every cell not yet in `runs_path`; returns counts of ok / failed / skipped cells."""
+    execute = executor_named(executor, ray_address)
+    store = RunStore(runs_path)
+    todo = pending(cells, store.done_keys())
+    counts = {"ok": 0, "failed": 0, "skipped": len(cells) - len(todo)}
+    console.print(
+        f"{len(cells)} cells: {counts['skipped']} already in {runs_path}, {len(todo)} to run "
+        f"on {device} ({executor} executor, {threads} threads)"
+    )
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("cells", total=len(todo))
+        for record in execute(todo, device, threads):
+            store.append(record)
+            counts[record["status"]] += 1
+            progress.advance(task)
+            progress.console.print(cell_line(record), soft_wrap=True)
+    console.print(
+        f"done: {counts['ok']} ok, {counts['failed']} failed, "
+        f"{counts['skipped']} skipped; results in {runs_path}"
+    )
+    return counts
+
+
+def cell_line(record: dict) -> str:
+    where = f"{record['system']:<13} {record['sae']:<14} seed {record['seed']}"
+    if record["status"] != "ok":
+        return f"[red]✗[/] {where}  {record['error']}"
+    m = record["metrics"]
+    return (
+        f"[green]✓[/] {where}  l0 {m['l0']:6.1f}  dead {m['dead_frac']:.2f}  "
+        f"fvu {m['fvu']:.3f}  var {m['variance']:.3g}  {record['wall_s']:.1f}s"
+    )
