@@ -84,8 +84,15 @@ def writable_dir(path: str | Path) -> Path:
     return path
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the subcommand's usage is in its --help)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="chaos-sae-bench", description=__doc__.splitlines()[0])
+    p = OneLineParser(prog="chaos-sae-bench", description=__doc__.splitlines()[0])
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = p.add_subparsers(dest="command", required=True)
 

@@ -1,0 +1,99 @@
+"""Bad input at every entry point: one line naming the problem, exit status 2, no traceback."""
+
+import os
+
+import pytest
+
+from bench.cli import main
+
+QUICK = ["run", "--profile", "quick", "--systems", "logistic", "--saes", "relu"]
+
+
+@pytest.fixture
+def run_cli(capsys, tmp_path):
+    def run(*argv: str) -> tuple[int, str]:
+        try:
+            code = main([a.replace("{tmp}", str(tmp_path)) for a in argv])
+        except SystemExit as e:  # argparse usage errors
+            code = e.code
+        err = capsys.readouterr().err
+        return code, err
+
+    return run
+
+
+BAD = {
+    "unknown system": (["run", "--systems", "lorenz63"], "unknown system 'lorenz63'; valid: "),
+    "unknown sae": (["run", "--saes", "sparse"], "unknown SAE 'sparse'; valid: "),
+    "unknown profile": (["run", "--profile", "huge"], "unknown profile 'huge'; valid: quick"),
+    "unknown device": (["run", "--device", "tpu"], "unknown device 'tpu'; valid: auto, cpu"),
+    "unknown executor": ([*QUICK, "--executor", "dask"], "unknown executor 'dask'; valid: local"),
+    "set without =": ([*QUICK, "--set", "k"], "--set expects key=value, got 'k'"),
+    "set unknown key": ([*QUICK, "--set", "depth=3"], "unknown key 'depth'"),
+    "set wrong type": ([*QUICK, "--set", "epochs=two"], "--set epochs=two: expected int"),
+    "set sae not in run": ([*QUICK, "--set", "topk.k=3"], "'topk' is not in this run"),
+    "k above d_sae": (["run", "--saes", "topk", "--set", "k=200"], "k must be in 1..d_sae=128"),
+    "k zero": (["run", "--saes", "ksparse_chaos", "--set", "k=0"], "k must be positive"),
+    "negative size": ([*QUICK, "--set", "n_train=-5"], "n_train must be positive, got -5"),
+    "zero seeds": ([*QUICK, "--seeds", "0"], "--seeds must be positive, got 0"),
+    "seeds not int": ([*QUICK, "--seeds", "two"], "argument --seeds: invalid int value"),
+    "missing runs file": (["leaderboard", "--runs", "{tmp}/none.jsonl"], "no runs file at"),
+    "unknown command": (["train"], "invalid choice: 'train'"),
+}
+
+
+@pytest.mark.parametrize("case", BAD, ids=list(BAD))
+def test_bad_input_gives_one_clear_line(run_cli, case):
+    argv, message = BAD[case]
+    code, err = run_cli(*argv)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_corrupt_runs_file(run_cli, tmp_path):
+    (tmp_path / "runs.jsonl").write_text("not json\n")
+    with pytest.warns(UserWarning, match="skipping a corrupt line"):
+        code, err = run_cli("leaderboard", "--runs", "{tmp}/runs.jsonl")
+    assert code == 2 and "holds no finished cells" in err
+
+
+def test_cuda_requested_without_cuda(run_cli):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    code, err = run_cli(*QUICK, "--device", "cuda")
+    assert code == 2 and "CUDA is not available here" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_output_directory(run_cli, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    code, err = run_cli(*QUICK, "--out", str(locked / "sub"))
+    assert code == 2 and "cannot create output directory" in err
+
+
+def test_output_path_is_a_file(run_cli, tmp_path):
+    (tmp_path / "taken").write_text("")
+    code, err = run_cli(*QUICK, "--out", "{tmp}/taken/results")
+    assert code == 2 and "cannot create output directory" in err
+
+
+def test_list_names_every_system_and_sae(run_cli, capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in [
+        "logistic",
+        "henon",
+        "lorenz96",
+        "mackey_glass",
+        "relu",
+        "l1",
+        "topk",
+        "jumprelu",
+        "gated",
+        "ksparse_chaos",
+    ]:
+        assert f"  {name} " in out

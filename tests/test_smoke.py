@@ -1,0 +1,33 @@
+"""End to end: the whole matrix in the quick profile, then the leaderboard, then a resume."""
+
+import json
+import math
+
+from bench.cli import main
+from bench.metrics import METRICS
+from bench.registry import sae_names, system_names
+
+
+def test_quick_matrix_end_to_end(tmp_path, capsys):
+    out = str(tmp_path)
+    assert main(["run", "--profile", "quick", "--out", out, "--threads", "2"]) == 0
+    records = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
+    n_cells = len(system_names()) * len(sae_names())
+    assert n_cells >= 24 and len(records) == n_cells
+    assert {r["status"] for r in records} == {"ok"}, [r["error"] for r in records]
+    for r in records:
+        assert set(r["metrics"]) == set(METRICS)
+        assert all(math.isfinite(v) for v in r["metrics"].values()), r["metrics"]
+        assert r["device"] == "cpu" and r["versions"]["sae-lens"] and r["wall_s"] > 0
+
+    assert main(["leaderboard", "--runs", f"{out}/runs.jsonl", "--out", out]) == 0
+    board = (tmp_path / "leaderboard.md").read_text()
+    for name in system_names():
+        assert f"## {name}" in board
+    csv_lines = (tmp_path / "leaderboard.csv").read_text().splitlines()
+    assert len(csv_lines) == 1 + n_cells  # header + one row per (system, sae) with one seed
+
+    capsys.readouterr()
+    assert main(["run", "--profile", "quick", "--out", out, "--threads", "2"]) == 0
+    assert f"{n_cells} already in" in capsys.readouterr().out  # resume: nothing re-run
+    assert len((tmp_path / "runs.jsonl").read_text().splitlines()) == n_cells
