@@ -23,6 +23,7 @@ class SAEVariant(ABC):
     """Base class: subclasses are dataclasses registered with `@register_sae`."""
 
     name: ClassVar[str]
+    group: ClassVar[str] = "core"  # "core" runs by default; "extended" on request (--saes all)
     uses_k: ClassVar[bool] = False  # True when sparsity is set by k (TopK-style)
     sparsity_coefficient: ClassVar[str | None] = None  # the field that sets sparsity, if any
 

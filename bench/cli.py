@@ -23,7 +23,8 @@ def cmd_list(args: argparse.Namespace) -> None:
     for title, table in (("systems", registry.SYSTEMS), ("saes", registry.SAES)):
         print(f"{title}:")
         for name, cls in table.items():
-            print(f"  {name:<16} {registry.summary(cls)}")
+            group = " [extended]" if getattr(cls, "group", "core") == "extended" else ""
+            print(f"  {name:<16} {registry.summary(cls)}{group}")
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -36,10 +37,11 @@ def cmd_run(args: argparse.Namespace) -> None:
     device = resolve_device(args.device)
     cells = plan(
         args.systems or system_names(),
-        args.saes or sae_names(),
+        sae_names(args.saes),
         args.seeds if args.seeds is not None else default_seeds,
         cfg,
         args.set,
+        args.matched_l0,
     )
     run_matrix(
         cells,
@@ -100,7 +102,12 @@ def parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="train every (system, SAE, seed) cell")
     run.add_argument("--systems", nargs="+", metavar="NAME", help="default: all")
-    run.add_argument("--saes", nargs="+", metavar="NAME", help="default: all")
+    run.add_argument(
+        "--saes",
+        nargs="+",
+        metavar="NAME",
+        help="names or groups core | extended | all (default: core)",
+    )
     run.add_argument("--seeds", type=int, help="seeds per cell (default: the profile's)")
     run.add_argument("--profile", default="default", help="quick | default | full")
     run.add_argument("--device", default="auto", help="auto | cpu | cuda")
@@ -111,6 +118,11 @@ def parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         action="extend",
         help="override a setting: k=16, l1.l1_coefficient=2, lorenz96.F=10",
+    )
+    run.add_argument(
+        "--matched-l0",
+        action="store_true",
+        help="calibrate coefficient SAEs to L0 = target_l0 (default: k)",
     )
     run.add_argument("--out", default="results", help="directory of runs.jsonl")
     run.add_argument(

@@ -24,6 +24,7 @@ class TrainConfig:
     window: int = 0  # steps per window; 0 = the system's default (d_in ≈ 784)
     divergence_windows: int = 8  # successive windows encoded by the divergence probe
     divergence_eps: float = 1e-6
+    target_l0: float = 0.0  # matched-L0 mode: calibrate coefficient SAEs to this L0 (0 = off)
 
     def check(self) -> None:
         for name in ("n_train", "n_test", "epochs", "batch_size", "d_sae", "k"):
@@ -31,6 +32,8 @@ class TrainConfig:
                 raise BenchError(f"{name} must be positive, got {getattr(self, name)}")
         if self.lr <= 0 or self.window < 0 or self.divergence_windows < 2:
             raise BenchError("lr must be > 0, window ≥ 0 and divergence_windows ≥ 2")
+        if not 0 <= self.target_l0 <= self.d_sae:
+            raise BenchError(f"target_l0 must be in [0, d_sae={self.d_sae}], got {self.target_l0}")
         if self.batch_size > self.n_train:
             raise BenchError(f"batch_size={self.batch_size} exceeds n_train={self.n_train}")
 

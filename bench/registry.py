@@ -60,6 +60,9 @@ def summary(cls: type) -> str:
 
 def _lookup(table: dict[str, type], kind: str, name: str) -> type:
     load_plugins()
+    if table is SYSTEMS and name.startswith("dysts:") and name not in table:
+        # Optional bridge, imported only on demand (BenchError when dysts is absent).
+        importlib.import_module("systems.dysts_bridge").register_dysts(name.removeprefix("dysts:"))
     if name not in table:
         raise BenchError(f"unknown {kind} {name!r}; valid: {', '.join(sorted(table))}")
     return table[name]
@@ -78,6 +81,15 @@ def system_names() -> list[str]:
     return list(SYSTEMS)
 
 
-def sae_names() -> list[str]:
+def sae_names(selection: list[str] | None = None) -> list[str]:
+    """Registered SAE names; `selection` may mix names with the groups core, extended, all."""
     load_plugins()
-    return list(SAES)
+    out: list[str] = []
+    for item in selection or ["core"]:
+        if item == "all":
+            out += list(SAES)
+        elif item in ("core", "extended"):
+            out += [name for name, cls in SAES.items() if getattr(cls, "group", "core") == item]
+        else:
+            out.append(get_sae(item).name)
+    return list(dict.fromkeys(out))

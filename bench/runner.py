@@ -10,7 +10,7 @@ import json
 import platform
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -48,9 +48,18 @@ class Cell:
 
 
 def plan(
-    systems: list[str], saes: list[str], seeds: int, cfg: TrainConfig, assignments: list[str]
+    systems: list[str],
+    saes: list[str],
+    seeds: int,
+    cfg: TrainConfig,
+    assignments: list[str],
+    matched_l0: bool = False,
 ) -> list[Cell]:
-    """Every (system, SAE, seed) cell, with `--set` assignments applied and checked."""
+    """Every (system, SAE, seed) cell, with `--set` assignments applied and checked.
+
+    With `matched_l0` (target: `target_l0`, default k) coefficient SAEs are calibrated to the
+    target, TopK-style SAEs run with k = target, and SAEs with no sparsity control are left out.
+    """
     if seeds <= 0:
         raise BenchError(f"--seeds must be positive, got {seeds}")
     system_objs = {name: get_system(name)() for name in systems}
@@ -65,17 +74,31 @@ def plan(
         else:
             valid = ", ".join([*system_objs, *sae_objs])
             raise BenchError(f"--set {scope}.{key}: {scope!r} is not in this run; valid: {valid}")
+    if matched_l0 and not cfg.target_l0:
+        cfg = replace(cfg, target_l0=float(cfg.k))
     cfg.check()
     for obj in system_objs.values():
         obj.validate()
-    for obj in sae_objs.values():
-        obj.check(cfg)
+    sae_cfgs = {name: cell_config(sae, cfg) for name, sae in sae_objs.items()}
+    for name, sae in sae_objs.items():
+        if sae_cfgs[name]:
+            sae.check(sae_cfgs[name])
     return [
-        Cell(sys_name, sae_name, seed, cfg, system.params(), sae.params())
+        Cell(sys_name, sae_name, seed, sae_cfgs[sae_name], system.params(), sae.params())
         for sys_name, system in system_objs.items()
         for sae_name, sae in sae_objs.items()
+        if sae_cfgs[sae_name]
         for seed in range(seeds)
     ]
+
+
+def cell_config(sae, cfg: TrainConfig) -> TrainConfig | None:
+    """The settings one SAE runs with (None: it has no place in a matched-L0 run)."""
+    if not cfg.target_l0:
+        return cfg
+    if sae.uses_k:  # the same cell as a plain run with k = target, so results are shared
+        return replace(cfg, k=round(cfg.target_l0), target_l0=0.0)
+    return cfg if sae.sparsity_coefficient else None
 
 
 def resolve_device(name: str) -> str:
@@ -98,24 +121,28 @@ def versions() -> dict[str, str]:
     return out
 
 
-def train_and_score(cell: Cell, device: str) -> dict[str, float]:
-    """Train one SAE on one system's windows and return every metric on the held-out split."""
+def train_and_score(cell: Cell, device: str) -> dict[str, Any]:
+    """Train one SAE on one system's windows; its held-out metrics (and calibration, if any)."""
+    from bench.calibrate import calibrate
     from bench.data import make_dataset
     from bench.metrics import divergence_ratio, evaluate
-    from bench.train import encode_decode, train_sae
+    from bench.train import encode_decode, fit
 
     system = get_system(cell.system)(**cell.system_params)
     variant = get_sae(cell.sae)(**cell.sae_params)
     data = make_dataset(system, cell.config, cell.seed)
-    torch.manual_seed(cell.seed)
-    sae = variant.build(data.train.shape[1], cell.config, device)
-    train_sae(sae, data.train, cell.config, device, cell.seed)
+    calibration = None
+    if cell.config.target_l0 and variant.sparsity_coefficient:
+        variant, sae, calibration = calibrate(variant, data.train, cell.config, device, cell.seed)
+    else:
+        sae = fit(variant, data.train, cell.config, device, cell.seed)
     z, x_hat, w_dec = encode_decode(sae, data.test)
     metrics = evaluate(data.test, x_hat, z, w_dec)
     z_a, z_b = (encode_decode(sae, twin)[0] for twin in data.twins)  # (W, m) each
     metrics["divergence_ratio"] = divergence_ratio(z_a, z_b)
     metrics["input_divergence_ratio"] = divergence_ratio(data.twins[0], data.twins[1])
-    return metrics
+    control = "calibrated" if calibration else "k" if variant.uses_k else None
+    return {"metrics": metrics, "calibration": calibration, "l0_control": control}
 
 
 def run_cell(cell: Cell, device: str, threads: int) -> dict[str, Any]:
@@ -124,7 +151,7 @@ def run_cell(cell: Cell, device: str, threads: int) -> dict[str, Any]:
     start = time.perf_counter()
     record: dict[str, Any] = {"key": cell.key, **cell.describe()}
     try:
-        record |= {"status": "ok", "metrics": train_and_score(cell, device), "error": None}
+        record |= {"status": "ok", **train_and_score(cell, device), "error": None}
     except Exception as e:  # noqa: BLE001 - a failed cell is a result, not a crash
         record |= {"status": "failed", "metrics": {}, "error": f"{type(e).__name__}: {e}"}
     record |= {

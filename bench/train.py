@@ -6,6 +6,7 @@ gradient clipping at norm 1, dead-latent window = one epoch. Afterwards `encode_
 what the metrics need. This module neither chooses SAEs nor scores them.
 """
 
+import tempfile
 from collections.abc import Iterator
 from functools import partial
 
@@ -49,6 +50,26 @@ def train_sae(sae, data: torch.Tensor, cfg: TrainConfig, device: str, seed: int)
     if not all(torch.isfinite(p).all() for p in sae.parameters()):
         raise BenchError("training diverged: non-finite weights")
     return sae
+
+
+def fit(variant, data: torch.Tensor, cfg: TrainConfig, device: str, seed: int):
+    """Build `variant`'s SAE from `seed`, train it on data (n, d_in), return its inference form."""
+    torch.manual_seed(seed)
+    sae = variant.build(data.shape[1], cfg, device)
+    return inference_sae(train_sae(sae, data, cfg, device, seed))
+
+
+def inference_sae(training_sae):
+    """The inference SAE sae-lens makes of a trained one (saved and loaded as sae-lens does).
+
+    This is what users deploy, and it matters: BatchTopK trains with a batch-dependent top-k
+    but is saved as a JumpReLU SAE with the learned threshold, and TopK folds its decoder norms.
+    """
+    from sae_lens import SAE
+
+    with tempfile.TemporaryDirectory() as tmp:
+        training_sae.save_inference_model(tmp)
+        return SAE.load_from_disk(tmp, device=str(training_sae.device))
 
 
 @torch.no_grad()

@@ -1,0 +1,56 @@
+"""Welch's t-tests of K-Sparse Chaos against every other SAE, per system, over seeds.
+
+Pure pandas/scipy on the per-seed table; it draws no conclusions beyond p-values (no
+multiple-comparison correction is applied: the number of tests is printed beside them).
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+REFERENCE = "ksparse_chaos"
+TESTED = ("dead_frac", "variance", "decoded_variance", "fvu")
+ALPHA = 0.05
+
+
+def welch_tests(
+    per_seed: pd.DataFrame, reference: str = REFERENCE, metrics: tuple[str, ...] = TESTED
+) -> pd.DataFrame:
+    """One row per (system, sae, metric): both means, Welch's t and its two-sided p-value.
+
+    per_seed: one row per finished cell with columns system, sae and the metrics. Pairs with
+    fewer than two seeds on either side are left out; p is NaN when both sides are constant.
+    """
+    rows = []
+    for system, group in per_seed.groupby("system", sort=False):
+        ref = group[group.sae == reference]
+        for sae, other in group.groupby("sae", sort=False):
+            if sae == reference or len(ref) < 2 or len(other) < 2:
+                continue
+            for metric in metrics:
+                a, b = ref[metric].to_numpy(float), other[metric].to_numpy(float)
+                with warnings.catch_warnings():  # constant samples: t and p are NaN
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    t, p = stats.ttest_ind(a, b, equal_var=False)
+                rows.append(
+                    {
+                        "system": system,
+                        "sae": sae,
+                        "metric": metric,
+                        f"{reference}_mean": a.mean(),
+                        "other_mean": b.mean(),
+                        "t": float(t),
+                        "p": float(p),
+                        "n_ref": len(a),
+                        "n_other": len(b),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def p_text(p: float) -> str:
+    if np.isnan(p):
+        return "n/a"
+    return f"{p:.2g}{' *' if p < ALPHA else ''}"
