@@ -39,6 +39,8 @@ BAD = {
     "seeds not int": ([*QUICK, "--seeds", "two"], "argument --seeds: invalid int value"),
     "missing runs file": (["leaderboard", "--runs", "{tmp}/none.jsonl"], "no runs file at"),
     "unknown command": (["train"], "invalid choice: 'train'"),
+    "unknown experiment": (["reproduce", "v5"], "unknown experiment 'v5'; choose one of"),
+    "reproduce zero seeds": (["reproduce", "henon", "--seeds", "0"], "seeds"),
 }
 
 

@@ -1,0 +1,165 @@
+"""Data, the Keras-like training loop and the paper's metrics for the reproduction of the seed
+paper (bench/reproduce): one (system, model, seed) at a time.
+
+Data: logistic windows are used raw (already in (0, 1), as in the paper). Hénon windows are
+min-max scaled per observed coordinate (x and y separately) with train-split min and max, so the
+sigmoid output can reach them; held-out values may fall slightly outside [0, 1].
+Training: Adam (lr 1e-3, Keras' eps 1e-7), batch 32 with a reshuffle every epoch and a partial
+last batch (as Keras' `fit`), loss = MSE (mean over all entries) + the Keras penalty sums.
+Metrics follow the paper's definitions on the held-out split (see `latent_metrics`); they mirror
+DESIGN.md's bench/metrics.py but are kept here so the reproduction stands on its own.
+This file does not pick experiments, aggregate seeds or write reports.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from bench.errors import BenchError
+from bench.reproduce.models import PaperAE, Spec
+from systems.base import System
+from systems.henon import Henon
+from systems.logistic import Logistic
+
+EPS = 1e-6  # |z| below this counts as zero (the paper's threshold)
+SYSTEMS: dict[str, type[System]] = {"logistic": Logistic, "henon": Henon}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Experiment sizes; the defaults are the paper's (divergence sizes are ours)."""
+
+    n_train: int = 2000
+    n_test: int = 500
+    epochs: int = 10
+    batch: int = 32
+    lr: float = 1e-3
+    div_pairs: int = 16  # twin-trajectory pairs per seed
+    div_windows: int = 8  # consecutive non-overlapping windows per trajectory
+
+
+@dataclass(frozen=True)
+class Data:
+    """Train (n_train, 784) and held-out (n_test, 784) float32 windows, and the per-column affine
+    map raw → model input: (raw − lo) / (hi − lo), lo and hi (784,)."""
+
+    system: str
+    train: np.ndarray
+    test: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+    def scale(self, raw: np.ndarray) -> np.ndarray:
+        return ((raw - self.lo) / (self.hi - self.lo)).astype(np.float32)
+
+
+def load_data(system: str, seed: int, sizes: Sizes) -> Data:
+    """Windows from `seed`'s random starts: the first n_train train, the next n_test held out."""
+    sys_ = SYSTEMS[system]()
+    raw = sys_.windows(sizes.n_train + sizes.n_test, np.random.default_rng(seed))  # (n, 784)
+    lo, hi = np.zeros(raw.shape[1]), np.ones(raw.shape[1])
+    if system != "logistic":
+        train = raw[: sizes.n_train].reshape(sizes.n_train, -1, sys_.dim)  # (n, steps, D)
+        lo = np.tile(train.min(axis=(0, 1)), raw.shape[1] // sys_.dim)
+        hi = np.tile(train.max(axis=(0, 1)), raw.shape[1] // sys_.dim)
+    data = Data(system, raw[: sizes.n_train], raw[sizes.n_train :], lo, hi)
+    return Data(system, data.scale(data.train), data.scale(data.test), lo, hi)
+
+
+def train(spec: Spec, data: Data, seed: int, sizes: Sizes, device: str) -> PaperAE:
+    """Train the paper's model `spec` on `data.train` for `sizes.epochs`; deterministic in seed."""
+    torch.manual_seed(seed)
+    model = PaperAE(spec).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=sizes.lr, eps=1e-7)
+    x = torch.as_tensor(data.train, device=device)  # (n_train, 784)
+    gen = torch.Generator().manual_seed(seed)
+    model.train()
+    for epoch in range(sizes.epochs):
+        order = torch.randperm(len(x), generator=gen).to(device)
+        for start in range(0, len(x), sizes.batch):
+            xb = x[order[start : start + sizes.batch]]
+            xhat, _, pre = model(xb)
+            loss = torch.mean((xhat - xb) ** 2) + model.penalty(pre)
+            if not torch.isfinite(loss):
+                raise BenchError(f"{spec.name}: non-finite loss in epoch {epoch + 1} (seed {seed})")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    return model.eval()
+
+
+def latent_metrics(
+    x: np.ndarray, xhat: np.ndarray, z: np.ndarray, dec_norms: np.ndarray
+) -> dict[str, float]:
+    """The paper's metrics plus FVU. x, xhat (n, d); z (n, m) latents the decoder sees;
+    dec_norms (m,) ‖W_dec1[:, j]‖."""
+    zero = np.abs(z) < EPS  # (n, m)
+    dead = zero.all(axis=0)  # (m,)
+    var = z.var(axis=0)  # (m,) population variance across samples
+    sparsity = float(zero.mean())
+    sse = float(((x - xhat) ** 2).sum())
+    return {
+        "sparsity": sparsity,
+        "l0": float((~zero).sum(axis=1).mean()),
+        "dead": float(dead.sum()),
+        "dead_frac": float(dead.mean()),
+        "variance": float(var.mean()),
+        "variance_alive": float(var[~dead].mean()) if (~dead).any() else 0.0,
+        "decoded_variance": float((var * dec_norms**2).mean()),
+        "mse": float(((x - xhat) ** 2).mean()),
+        "fvu": sse / float(((x - x.mean(axis=0)) ** 2).sum()),
+        "score": float(var.mean()) / (1.0 - sparsity + 0.01),
+    }
+
+
+@torch.no_grad()
+def measure(model: PaperAE, data: Data, sizes: Sizes, device: str) -> dict[str, float]:
+    """Metrics on the held-out split, plus `keras_val_loss`: what Keras reports as val_loss
+    (MSE + regularisation penalties per batch of `sizes.batch`, averaged weighted by batch size)."""
+    x = torch.as_tensor(data.test, device=device)  # (n_test, 784)
+    xhat, z, _ = model(x)
+    out = latent_metrics(
+        x.double().cpu().numpy(),
+        xhat.double().cpu().numpy(),
+        z.double().cpu().numpy(),
+        model.decoder_in_norms().double().cpu().numpy(),
+    )
+    total = 0.0
+    for start in range(0, len(x), sizes.batch):
+        xb = x[start : start + sizes.batch]
+        xh, _, pre = model(xb)
+        total += len(xb) * float(torch.mean((xh - xb) ** 2) + model.penalty(pre))
+    out["keras_val_loss"] = total / len(x)
+    return out
+
+
+@torch.no_grad()
+def divergence(
+    model: PaperAE, data: Data, seed: int, sizes: Sizes, device: str
+) -> dict[str, float]:
+    """The paper's chaotic-divergence probe. For each of `div_pairs` twin trajectories (starts
+    1e-6 apart, `System.twin_trajectories`), cut `div_windows` consecutive non-overlapping
+    784-value windows, encode them, and compare the first and last windows' distances.
+    Ratios are of pair-averaged distances (last / first), in latent and in input space."""
+    sys_ = SYSTEMS[data.system]()
+    rng = np.random.default_rng([seed, 6])
+    steps = sizes.div_windows * sys_.window
+    pairs = [
+        sys_.twin_trajectories(steps, 1e-6, rng).reshape(2, sizes.div_windows, -1)
+        for _ in range(sizes.div_pairs)
+    ]
+    x = data.scale(np.stack(pairs))  # (P, 2, W, 784)
+    _, z, _ = model(torch.as_tensor(x.reshape(-1, x.shape[-1]), device=device))
+    z = z.double().cpu().numpy().reshape(*x.shape[:3], -1)  # (P, 2, W, m)
+    dz = np.linalg.norm(z[:, 0] - z[:, 1], axis=-1)  # (P, W)
+    dx = np.linalg.norm(x[:, 0].astype(np.float64) - x[:, 1], axis=-1)  # (P, W)
+    first_z, last_z = dz[:, 0].mean(), dz[:, -1].mean()
+    return {
+        "latent_first": float(first_z),
+        "latent_last": float(last_z),
+        "latent_ratio": float(last_z / first_z) if first_z > 0 else float("nan"),
+        "input_first": float(dx[:, 0].mean()),
+        "input_last": float(dx[:, -1].mean()),
+        "input_ratio": float(dx[:, -1].mean() / dx[:, 0].mean()),
+    }
