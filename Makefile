@@ -19,8 +19,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
 	touch $(STAMP)
 
+# The default profile over every SAE (core and extended), then the matched-L0 run (coefficient
+# SAEs calibrated to L0 = k; TopK-style cells are shared with the first run), then the tables.
 leaderboard: setup
-	$(BIN)/chaos-sae-bench run --profile default --out results
+	$(BIN)/chaos-sae-bench run --profile default --saes all --out results
+	$(BIN)/chaos-sae-bench run --profile default --saes all --matched-l0 --out results
 	$(BIN)/chaos-sae-bench leaderboard --runs results/runs.jsonl --out results
 
 test: setup

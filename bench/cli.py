@@ -126,7 +126,10 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--out", default="results", help="directory of runs.jsonl")
     run.add_argument(
-        "--threads", type=int, default=min(os.cpu_count() or 1, 8), help="torch CPU threads"
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads per cell (default 1: these small SAEs train faster on one)",
     )
     run.add_argument("--executor", default="local", help="local | ray")
     run.add_argument("--ray-address", default=None, help="Ray cluster (default: RAY_ADDRESS)")
