@@ -40,6 +40,7 @@ class System(ABC):
 
     def validate(self) -> None:
         """Raise `BenchError` naming the system and the parameter when a parameter is invalid."""
+        return  # a system with no constraints on its parameters
 
     def params(self) -> dict[str, Any]:
         return asdict(self)

@@ -15,8 +15,22 @@ SYSTEMS = ["logistic", "henon"]
 
 
 def command(out: Path) -> list[str]:
-    return [sys.executable, "-m", "bench", "run", "--profile", "quick", "--systems", *SYSTEMS,
-            "--saes", *SAES, "--out", str(out), "--threads", "1"]
+    return [
+        sys.executable,
+        "-m",
+        "bench",
+        "run",
+        "--profile",
+        "quick",
+        "--systems",
+        *SYSTEMS,
+        "--saes",
+        *SAES,
+        "--out",
+        str(out),
+        "--threads",
+        "1",
+    ]
 
 
 def lines(path: Path) -> list[str]:
@@ -26,8 +40,9 @@ def lines(path: Path) -> list[str]:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "sigkill"])
 def test_interrupted_run_resumes_without_loss_or_duplicates(tmp_path, sig):
     runs = tmp_path / "runs.jsonl"
-    proc = subprocess.Popen(command(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        command(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 240
     while len(lines(runs)) < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -1,0 +1,164 @@
+"""The four generators: shapes, dtype, bounds, vectorisation, seeds, twins and bad parameters.
+
+Physics (Lyapunov exponents, long-run statistics) is in test_lyapunov.py.
+"""
+
+import numpy as np
+import pytest
+
+from bench.errors import BenchError
+from bench.registry import get_system
+from systems.henon import Henon
+from systems.logistic import Logistic
+from systems.lorenz96 import Lorenz96, tendency
+from systems.mackey_glass import MID, MackeyGlass, feedback, rk4_coefficients, rk4_stages
+
+# (system, observation steps for short runs, bounds every observation must respect)
+CASES = [
+    (Logistic(), 50, (0.0, 1.0)),
+    (Henon(), 50, (-1.5, 1.5)),
+    (Lorenz96(), 20, (-25.0, 25.0)),
+    (MackeyGlass(), 50, (0.2, 1.6)),
+]
+IDS = [type(case[0]).__name__ for case in CASES]
+
+
+@pytest.mark.parametrize(("system", "steps", "bounds"), CASES, ids=IDS)
+def test_trajectories_shape_dtype_bounds(system, steps, bounds):
+    obs = system.trajectories(5, steps, np.random.default_rng(0))
+    assert obs.shape == (5, steps, system.dim)
+    assert obs.dtype == np.float64
+    assert np.all(np.isfinite(obs))
+    low, high = bounds
+    assert np.all((obs > low) & (obs < high)), (obs.min(), obs.max())
+    assert np.ptp(obs[:, :, 0], axis=1).min() > 0  # no trajectory stuck at a fixed point
+
+
+@pytest.mark.parametrize(("system", "steps", "bounds"), CASES, ids=IDS)
+def test_vectorised_equals_one_by_one(system, steps, bounds):
+    state = system.settle(3, np.random.default_rng(1))
+    together, final = system.advance(state, steps)
+    for i in range(3):
+        alone, final_i = system.advance(state[i : i + 1], steps)
+        np.testing.assert_allclose(together[i], alone[0], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(final[i], final_i[0], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("system", "steps", "bounds"), CASES, ids=IDS)
+def test_seed_reproducibility(system, steps, bounds):
+    a = system.trajectories(2, steps, np.random.default_rng(7))
+    b = system.trajectories(2, steps, np.random.default_rng(7))
+    c = system.trajectories(2, steps, np.random.default_rng(8))
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    assert not np.allclose(a[0], a[1])  # the n trajectories differ
+
+
+@pytest.mark.parametrize(("system", "steps", "bounds"), CASES, ids=IDS)
+def test_advance_continues_where_it_stopped(system, steps, bounds):
+    state = system.settle(2, np.random.default_rng(2))
+    whole, _ = system.advance(state, 2 * steps)
+    first, middle = system.advance(state, steps)
+    second, _ = system.advance(middle, steps)
+    np.testing.assert_allclose(np.concatenate([first, second], axis=1), whole, rtol=1e-10)
+
+
+# long enough for λ₁ × time ≳ 5 (Mackey-Glass: λ₁ ≈ 0.005 per time unit, so 1500 steps)
+TWIN_STEPS = {"Logistic": 60, "Henon": 60, "Lorenz96": 200, "MackeyGlass": 1500}
+
+
+@pytest.mark.parametrize(("system", "steps", "bounds"), CASES, ids=IDS)
+def test_twins_start_eps_apart_and_diverge(system, steps, bounds):
+    rng = np.random.default_rng(3)
+    state = system.settle(1, rng)
+    moved = system.perturb(state, 1e-6, rng)
+    assert np.linalg.norm(moved - state) == pytest.approx(1e-6, rel=1e-6)
+    twins = system.twin_trajectories(TWIN_STEPS[type(system).__name__], 1e-6, rng)
+    assert twins.shape[0] == 2
+    gap = np.linalg.norm(twins[0] - twins[1], axis=-1)  # (steps,)
+    assert 1e-8 < gap[0] < 1e-5
+    assert gap[-20:].max() > 1e3 * gap[0]  # chaos: the 1e-6 gap grows to macroscopic size
+
+
+def test_windows_give_about_784_inputs():
+    for system, d_in in ((Logistic(), 784), (Henon(), 784), (Lorenz96(), 800)):
+        assert system.windows(2, np.random.default_rng(0)).shape == (2, d_in)
+    assert MackeyGlass.window * MackeyGlass.dim == 784
+
+
+def test_registry_names():
+    assert get_system("lorenz96") is Lorenz96
+    assert get_system("mackey_glass") is MackeyGlass
+
+
+BAD = [
+    (Logistic(r=4.5), "logistic", "r"),
+    (Henon(start_spread=0.5), "henon", "start_spread"),
+    (Lorenz96(dt=0.2), "lorenz96", "dt"),
+    (Lorenz96(dt=-0.01), "lorenz96", "dt"),
+    (Lorenz96(obs_dt=0.013), "lorenz96", "obs_dt"),
+    (Lorenz96(obs_dt=0.01), "lorenz96", "obs_dt"),  # transient would be 4 time units
+    (Lorenz96(size=2), "lorenz96", "size"),
+    (Lorenz96(forcing=float("nan")), "lorenz96", "forcing"),
+    (MackeyGlass(tau=-17.0), "mackey_glass", "tau"),
+    (MackeyGlass(tau=17.05), "mackey_glass", "tau"),
+    (MackeyGlass(h=0.0), "mackey_glass", "h"),
+    (MackeyGlass(h=1.0), "mackey_glass", "h"),
+    (MackeyGlass(beta=-0.2), "mackey_glass", "beta"),
+    (MackeyGlass(obs_dt=0.25), "mackey_glass", "obs_dt"),
+    (MackeyGlass(history_spread=1.5), "mackey_glass", "history_spread"),
+]
+
+
+@pytest.mark.parametrize(("system", "name", "param"), BAD, ids=[f"{n}-{p}" for _, n, p in BAD])
+def test_bad_parameters_name_system_and_parameter(system, name, param):
+    with pytest.raises(BenchError) as info:
+        system.trajectories(2, 5, np.random.default_rng(0))
+    message = str(info.value)
+    assert message.startswith(f"{name}: {param}") or f"{param}=" in message, message
+    assert message.startswith(f"{name}:") and "\n" not in message
+
+
+@pytest.mark.parametrize("system", [Lorenz96(), MackeyGlass()], ids=["Lorenz96", "MackeyGlass"])
+def test_negative_sizes_refused(system):
+    with pytest.raises(BenchError, match=f"{system.name}: n must be a positive integer"):
+        system.trajectories(-1, 5, np.random.default_rng(0))
+
+
+def test_lorenz96_tendency_matches_the_equation():
+    x = np.random.default_rng(0).standard_normal((40, 3))  # (D, n)
+    expected = (np.roll(x, -1, 0) - np.roll(x, 2, 0)) * np.roll(x, 1, 0) - x + 8.0
+    got = tendency(x, 8.0, np.empty_like(x), np.empty((43, 3)))
+    np.testing.assert_allclose(got, expected, rtol=1e-14)
+
+
+def test_mackey_glass_rk4_coefficients_equal_the_four_stages():
+    rng = np.random.default_rng(0)
+    x, g0, gm, g1 = rng.uniform(0.4, 1.3, (4, 10))
+    a, b0, bm, b1 = rk4_coefficients(0.1, 0.1)
+    np.testing.assert_allclose(
+        a * x + b0 * g0 + bm * gm + b1 * g1, rk4_stages(x, g0, gm, g1, 0.1, 0.1), rtol=1e-14
+    )
+
+
+def test_mackey_glass_matches_a_plain_history_list_integrator():
+    """The ring buffer against the obvious implementation: a growing list of grid values."""
+    system = MackeyGlass()
+    state = system.settle(2, np.random.default_rng(4))  # (2, m + 2), oldest first
+    obs, _ = system.advance(state, 30)
+    m, hist, expected = system.delay_steps, list(state.T), []
+    for _ in range(30 * system.steps_per_obs):
+        mid = MID @ np.array(hist[-m - 2 : -m + 2])  # x(t - τ + h/2)
+        g0, gm, g1 = (feedback(v, system.beta, system.n) for v in (hist[-m - 1], mid, hist[-m]))
+        hist.append(rk4_stages(hist[-1], g0, gm, g1, system.gamma, system.h))
+        if (len(hist) - m - 2) % system.steps_per_obs == 0:
+            expected.append(hist[-1])
+    np.testing.assert_allclose(obs[:, :, 0], np.array(expected).T, rtol=1e-12)
+
+
+def test_mackey_glass_perturb_moves_only_the_present():
+    system = MackeyGlass()
+    state = system.settle(1, np.random.default_rng(5))
+    moved = system.perturb(state, 1e-6, np.random.default_rng(6))
+    np.testing.assert_array_equal(moved[:, :-1], state[:, :-1])
+    assert abs(moved[0, -1] - state[0, -1]) == pytest.approx(1e-6)
