@@ -1,49 +1,54 @@
-# One virtualenv in .venv; every target installs what it needs first.
+# One virtualenv in .venv; every target installs what it needs first (a stamp per set of extras).
 # GPU users pick their torch build with TORCH_SPEC, e.g. `make leaderboard TORCH_SPEC=torch`
 # (PyPI's default Linux wheel is a CUDA build); the default pins the CPU wheel.
 PYTHON ?= python3
 TORCH_SPEC ?= torch==2.13.0
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
-EXTRAS ?= dev
+DEV := $(VENV)/.installed-dev
+TEST := $(VENV)/.installed-dev,ray
 
 .PHONY: setup leaderboard test lint bench-kernels bench-systems reproduce clean
 
-setup: $(STAMP)
+setup: $(DEV)
 
-$(STAMP): pyproject.toml
+$(VENV)/.installed-%: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/pip install --quiet -e ".[$(EXTRAS)]"
-	touch $(STAMP)
+	$(BIN)/pip install --quiet -e ".[$*]"
+	touch $@
 
 # The default profile over every SAE (core and extended), then the matched-L0 run (coefficient
 # SAEs calibrated to L0 = k; TopK-style cells are shared with the first run), then the tables.
-leaderboard: setup
+leaderboard: $(DEV)
 	$(BIN)/chaos-sae-bench run --profile default --saes all --out results
 	$(BIN)/chaos-sae-bench run --profile default --saes all --matched-l0 --out results
 	$(BIN)/chaos-sae-bench leaderboard --runs results/runs.jsonl --out results
 
-test: setup
+# The whole suite, Ray executor test included; kernel benchmarks run as correctness tests.
+test: $(TEST)
 	$(BIN)/python -m pytest -q --benchmark-disable
 
-lint: setup
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench-kernels: setup
+bench-kernels: $(DEV)
 	mkdir -p results/benchmarks
 	$(BIN)/python -m pytest tests/benchmarks -q --benchmark-only \
 		--benchmark-json results/benchmarks/kernels.json --benchmark-group-by=group
 	$(BIN)/python -m bench.kernel_ratios
 
-bench-systems: setup
-	$(BIN)/python -m bench.systems_benchmark
+# dysts pins pandas < 3, so the comparison runs in a virtualenv of its own.
+bench-systems: pyproject.toml
+	test -x .venv-dysts/bin/python || $(PYTHON) -m venv .venv-dysts
+	.venv-dysts/bin/pip install --quiet "$(TORCH_SPEC)"
+	.venv-dysts/bin/pip install --quiet -e ".[dysts]"
+	.venv-dysts/bin/python -m bench.systems_benchmark
 
-reproduce: setup
+reproduce: $(DEV)
 	$(BIN)/chaos-sae-bench reproduce all --out results/reproduction
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-dysts .pytest_cache .ruff_cache

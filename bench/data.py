@@ -22,6 +22,7 @@ class Dataset:
     train: torch.Tensor  # (n_train, d_in) float32, standardised
     test: torch.Tensor  # (n_test, d_in) float32, standardised
     twins: torch.Tensor  # (2, divergence_windows, d_in): successive windows of twin trajectories
+    val: torch.Tensor | None  # (n_test, d_in) unseen windows for matched-L0 calibration, if any
 
 
 def data_rng(system_name: str, seed: int) -> np.random.Generator:
@@ -56,4 +57,8 @@ def _build(system: System, cfg: TrainConfig, seed: int) -> Dataset:
     def standardise(a: np.ndarray) -> torch.Tensor:
         return torch.from_numpy((a - mean) / std).float()
 
-    return Dataset(standardise(train), standardise(test), standardise(twins))
+    val = None
+    if cfg.target_l0:  # its own stream: train, test and twins stay those of a plain run
+        val_rng = data_rng(f"{system.name}:calibration", seed)
+        val = standardise(system.windows(cfg.n_test, val_rng, window))
+    return Dataset(standardise(train), standardise(test), standardise(twins), val)

@@ -133,7 +133,9 @@ def train_and_score(cell: Cell, device: str) -> dict[str, Any]:
     data = make_dataset(system, cell.config, cell.seed)
     calibration = None
     if cell.config.target_l0 and variant.sparsity_coefficient:
-        variant, sae, calibration = calibrate(variant, data.train, cell.config, device, cell.seed)
+        variant, sae, calibration = calibrate(
+            variant, data.train, data.val, cell.config, device, cell.seed
+        )
     else:
         sae = fit(variant, data.train, cell.config, device, cell.seed)
     z, x_hat, w_dec = encode_decode(sae, data.test)

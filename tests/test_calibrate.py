@@ -39,8 +39,10 @@ def l0_curve(monkeypatch):
 
 @pytest.mark.parametrize("target", [8, 32, 64, 120])
 def test_reaches_target_within_tolerance(l0_curve, target):
-    variant, _, record = cal.calibrate(FakeVariant(), None, TrainConfig(target_l0=target), "cpu", 0)
-    assert abs(record["train_l0"] - target) <= cal.TOLERANCE * target + 0.5  # integer L0 here
+    variant, _, record = cal.calibrate(
+        FakeVariant(), None, None, TrainConfig(target_l0=target), "cpu", 0
+    )
+    assert abs(record["val_l0"] - target) <= cal.TOLERANCE * target + 0.5  # integer L0 here
     assert variant.l1_coefficient == record["coefficient"] == l0_curve[-1]
     assert len(record["trials"]) == len(l0_curve) <= cal.MAX_TRIALS
 
@@ -49,4 +51,4 @@ def test_unreachable_target_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(cal, "fit", lambda *a: 50.0)  # L0 never moves
     monkeypatch.setattr(cal, "encode_decode", lambda l0, x: (torch.ones(2, round(l0)), 0, 0))
     with pytest.raises(BenchError, match=r"fake: no l1_coefficient reached L0 32 ± 5% in 12"):
-        cal.calibrate(FakeVariant(), None, TrainConfig(target_l0=32), "cpu", 0)
+        cal.calibrate(FakeVariant(), None, None, TrainConfig(target_l0=32), "cpu", 0)
