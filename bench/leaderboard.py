@@ -169,8 +169,10 @@ def markdown(
         lines += [
             "# Matched L0",
             "",
-            "Coefficient SAEs calibrated on the training split to the "
-            "TopK-style SAEs' L0 (k); `coefficient` is the calibrated value.",
+            "Coefficient SAEs calibrated on fresh windows to the TopK-style SAEs' L0 (k); "
+            "`coefficient` is the calibrated value. TopK-style rows hold k per row (topk, "
+            "abstopk, ksparse_chaos) or k per row on average over a training batch (batchtopk, "
+            "matryoshka: their saved threshold lands near k, not on it).",
             "",
         ]
         for system in matched.system.unique():
