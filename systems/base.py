@@ -78,6 +78,22 @@ class System(ABC):
         return self.trajectories(n, window, rng).reshape(n, window * self.dim)
 
 
+def check_sampling(system: System, step_field: str, min_transient_time: float) -> None:
+    """For flows: `obs_dt` must be a positive multiple of the integration step (the field
+    `step_field`), and the transient must last at least `min_transient_time` time units."""
+    step, obs_dt = getattr(system, step_field), system.obs_dt
+    if obs_dt <= 0 or abs(obs_dt / step - round(obs_dt / step)) > 1e-9:
+        raise BenchError(
+            f"{system.name}: obs_dt={obs_dt} must be a positive multiple of {step_field}={step}"
+        )
+    if system.transient * obs_dt < min_transient_time - 1e-9:
+        raise BenchError(
+            f"{system.name}: obs_dt={obs_dt} makes the {system.transient}-step transient "
+            f"shorter than {min_transient_time:g} time units; use obs_dt >= "
+            f"{min_transient_time / system.transient:g}"
+        )
+
+
 def _check_positive(system: System, **sizes: int) -> None:
     for key, value in sizes.items():
         if not isinstance(value, int | np.integer) or value <= 0:

@@ -12,7 +12,7 @@ import numpy as np
 
 from bench.errors import BenchError
 from bench.registry import register_system
-from systems.base import System
+from systems.base import System, check_sampling
 
 MAX_DT = 0.05  # RK4 on the attractor is accurate up to here; dt = 0.2 blows up
 MIN_TRANSIENT_TIME = 20.0  # time units discarded before recording
@@ -108,17 +108,7 @@ class Lorenz96(System):
             raise BenchError(f"lorenz96: forcing must be finite, got {self.forcing}")
         if not 0 < self.dt <= MAX_DT:
             raise BenchError(f"lorenz96: dt={self.dt} blows up RK4; use 0 < dt <= {MAX_DT}")
-        ratio = self.obs_dt / self.dt
-        if self.obs_dt <= 0 or abs(ratio - round(ratio)) > 1e-9:
-            raise BenchError(
-                f"lorenz96: obs_dt={self.obs_dt} must be a positive multiple of dt={self.dt}"
-            )
-        if self.transient * self.obs_dt < MIN_TRANSIENT_TIME - 1e-9:
-            raise BenchError(
-                f"lorenz96: obs_dt={self.obs_dt} makes the {self.transient}-step transient "
-                f"shorter than {MIN_TRANSIENT_TIME:g} time units; use obs_dt >= "
-                f"{MIN_TRANSIENT_TIME / self.transient:g}"
-            )
+        check_sampling(self, "dt", MIN_TRANSIENT_TIME)
 
     @property
     def steps_per_obs(self) -> int:

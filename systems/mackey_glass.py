@@ -13,7 +13,7 @@ import numpy as np
 
 from bench.errors import BenchError
 from bench.registry import register_system
-from systems.base import System
+from systems.base import System, check_sampling
 
 MIN_TRANSIENT_TIME = 1000.0  # time units discarded before recording
 MID = np.array([-1.0, 9.0, 9.0, -1.0]) / 16  # cubic interpolation at the midpoint of 4 points
@@ -91,16 +91,7 @@ class MackeyGlass(System):
             raise BenchError(
                 f"mackey_glass: tau={self.tau} must be a multiple of h={self.h}, at least 2 h"
             )
-        if self.obs_dt <= 0 or abs(self.obs_dt / self.h - self.steps_per_obs) > 1e-9:
-            raise BenchError(
-                f"mackey_glass: obs_dt={self.obs_dt} must be a positive multiple of h={self.h}"
-            )
-        if self.transient * self.obs_dt < MIN_TRANSIENT_TIME - 1e-9:
-            raise BenchError(
-                f"mackey_glass: obs_dt={self.obs_dt} makes the {self.transient}-step transient "
-                f"shorter than {MIN_TRANSIENT_TIME:g} time units; use obs_dt >= "
-                f"{MIN_TRANSIENT_TIME / self.transient:g}"
-            )
+        check_sampling(self, "h", MIN_TRANSIENT_TIME)
         if not 0 <= self.history_spread < self.history:
             raise BenchError(
                 f"mackey_glass: history_spread must be in [0, history={self.history}), "
