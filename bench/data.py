@@ -2,7 +2,8 @@
 
 A sample is `window` consecutive observations from its own random start on the attractor,
 flattened to d_in = window · D. Each input dimension is standardised with the train split's
-mean and std; the held-out split and the divergence probe's windows use the same statistics.
+mean and std; the held-out split, the divergence probe's windows and (matched-L0 runs only)
+the calibration windows, fresh ones neither trained on nor scored, use the same statistics.
 This module does not train or score anything.
 """
 
@@ -34,7 +35,8 @@ _cache: dict[tuple, Dataset] = {}  # cells of one (system, seed) share their dat
 
 
 def make_dataset(system: System, cfg: TrainConfig, seed: int) -> Dataset:
-    key = (system.name, json.dumps(system.params(), sort_keys=True), cfg, seed)
+    sizes = (cfg.n_train, cfg.n_test, cfg.window, cfg.divergence_windows, cfg.divergence_eps)
+    key = (system.name, json.dumps(system.params(), sort_keys=True), sizes, cfg.target_l0 > 0, seed)
     if key not in _cache:
         if len(_cache) >= 8:
             _cache.pop(next(iter(_cache)))
