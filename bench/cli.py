@@ -117,7 +117,7 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         action="extend",
-        help="override a setting: k=16, l1.l1_coefficient=2, lorenz96.F=10",
+        help="override a setting: k=16, l1.l1_coefficient=2, lorenz96.forcing=10",
     )
     run.add_argument(
         "--matched-l0",
