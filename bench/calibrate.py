@@ -2,7 +2,7 @@
 
 For SAEs whose sparsity comes from a coefficient (l1, jumprelu, gated), a geometric search
 trains the SAE on the training split with the cell's own settings and seed and measures L0
-on fresh calibration windows (L0 on the training windows themselves runs 10–40 % below the
+on fresh calibration windows (L0 on the training windows themselves ran 12–42 % below the
 held-out L0: the SAEs overfit 2000 windows):
 grow or shrink the coefficient by 4× until the target is bracketed, then interpolate log(coef)
 linearly in L0 inside the bracket (regula falsi), until L0 is within `TOLERANCE` of target.
