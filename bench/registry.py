@@ -17,6 +17,7 @@ T = TypeVar("T", bound=type)
 
 SYSTEMS: dict[str, type] = {}
 SAES: dict[str, type] = {}
+RESOLVERS: dict[str, Callable[[str], None]] = {}  # name prefix → registers such names on demand
 _GROUPS = {"chaos_sae_bench.systems": SYSTEMS, "chaos_sae_bench.saes": SAES}
 _loaded = False
 
@@ -42,6 +43,12 @@ def register_sae(name: str) -> Callable[[T], T]:
     return _register(SAES, "SAE", name)
 
 
+def register_resolver(prefix: str, resolve: Callable[[str], None]) -> None:
+    """Names starting with `prefix` are registered on first lookup by `resolve(rest)`
+    (e.g. "dysts:Lorenz" → any dysts flow, imported only when asked for)."""
+    RESOLVERS[prefix] = resolve
+
+
 def load_plugins() -> None:
     """Import every registered plugin module once (ours and third parties')."""
     global _loaded
@@ -60,9 +67,9 @@ def summary(cls: type) -> str:
 
 def _lookup(table: dict[str, type], kind: str, name: str) -> type:
     load_plugins()
-    if table is SYSTEMS and name.startswith("dysts:") and name not in table:
-        # Optional bridge, imported only on demand (BenchError when dysts is absent).
-        importlib.import_module("systems.dysts_bridge").register_dysts(name.removeprefix("dysts:"))
+    for prefix, resolve in RESOLVERS.items():
+        if name.startswith(prefix) and name not in table:
+            resolve(name.removeprefix(prefix))
     if name not in table:
         raise BenchError(f"unknown {kind} {name!r}; valid: {', '.join(sorted(table))}")
     return table[name]
