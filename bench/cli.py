@@ -35,6 +35,8 @@ def cmd_run(args: argparse.Namespace) -> None:
 
     cfg, default_seeds = profile(args.profile)
     device = resolve_device(args.device)
+    if args.threads < 1:
+        raise BenchError(f"--threads must be a positive integer, got {args.threads}")
     cells = plan(
         args.systems or system_names(),
         sae_names(args.saes),

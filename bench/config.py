@@ -30,8 +30,12 @@ class TrainConfig:
         for name in ("n_train", "n_test", "epochs", "batch_size", "d_sae", "k"):
             if getattr(self, name) <= 0:
                 raise BenchError(f"{name} must be positive, got {getattr(self, name)}")
-        if self.lr <= 0 or self.window < 0 or self.divergence_windows < 2:
-            raise BenchError("lr must be > 0, window ≥ 0 and divergence_windows ≥ 2")
+        if self.lr <= 0:
+            raise BenchError(f"lr must be positive, got {self.lr}")
+        if self.window < 0:
+            raise BenchError(f"window must be ≥ 0 (0 = the system's default), got {self.window}")
+        if self.divergence_windows < 2:
+            raise BenchError(f"divergence_windows must be ≥ 2, got {self.divergence_windows}")
         if not 0 <= self.target_l0 <= self.d_sae:
             raise BenchError(f"target_l0 must be in [0, d_sae={self.d_sae}], got {self.target_l0}")
         if self.batch_size > self.n_train:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+import numpy as np
 import torch
 
 from bench.config import TrainConfig, override, split_assignments
@@ -78,7 +79,7 @@ def plan(
         cfg = replace(cfg, target_l0=float(cfg.k))
     cfg.check()
     for obj in system_objs.values():
-        obj.validate()
+        obj.trajectories(2, obj.window, np.random.default_rng(0))  # refuses a blow-up up front
     sae_cfgs = {name: cell_config(sae, cfg) for name, sae in sae_objs.items()}
     for name, sae in sae_objs.items():
         if sae_cfgs[name]:

@@ -36,6 +36,13 @@ BAD = {
     "k zero": (["run", "--saes", "ksparse_chaos", "--set", "k=0"], "k must be positive"),
     "negative size": ([*QUICK, "--set", "n_train=-5"], "n_train must be positive, got -5"),
     "zero seeds": ([*QUICK, "--seeds", "0"], "--seeds must be positive, got 0"),
+    "zero threads": ([*QUICK, "--threads", "0"], "--threads must be a positive integer, got 0"),
+    "zero lr": ([*QUICK, "--set", "lr=0"], "lr must be positive, got 0.0"),
+    "system blows up": ([*QUICK, "--set", "logistic.r=4.5"], "logistic: r must be in (0, 4]"),
+    "henon escapes": (
+        ["run", "--systems", "henon", "--set", "henon.a=2.0"],
+        "henon: trajectory left the attractor",
+    ),
     "seeds not int": ([*QUICK, "--seeds", "two"], "argument --seeds: invalid int value"),
     "missing runs file": (["leaderboard", "--runs", "{tmp}/none.jsonl"], "no runs file at"),
     "unknown command": (["train"], "invalid choice: 'train'"),
