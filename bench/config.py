@@ -5,7 +5,6 @@ variant's own hyperparameters stay on its dataclass and are set with `--set sae.
 each system's parameters with `--set system.field=value`. No YAML: this module is the schema.
 """
 
-import dataclasses
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -92,7 +91,3 @@ def split_assignments(items: list[str]) -> list[tuple[str, str, str]]:
         scope, _, name = key.rpartition(".")
         out.append((scope, name, value))
     return out
-
-
-def as_dict(obj: Any) -> dict[str, Any]:
-    return dataclasses.asdict(obj)
