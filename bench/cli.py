@@ -67,7 +67,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> None:
     if not records:
         raise BenchError(f"{runs} holds no finished cells")
     write(records, writable_dir(args.out), console)
-    console.print(f"wrote {args.out}/leaderboard.md and leaderboard.csv")
+    console.print(f"wrote {args.out}/: leaderboard.md, *.csv, figures/")
 
 
 def cmd_reproduce(args: argparse.Namespace) -> None:
