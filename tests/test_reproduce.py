@@ -1,7 +1,7 @@
 """Fast checks of the seed-paper reproduction (bench/reproduce): model shapes, TopK, the Keras
 penalties and the target-variance regulariser on hand-computed values, the paper's numbers file,
-the metrics, determinism, and a tiny end-to-end `run("evolution")`. The real run lives in
-results/reproduction/, not here."""
+the metrics, determinism, device names, and a tiny end-to-end `run("evolution")`. The real run
+lives in results/reproduction/, not here."""
 
 import math
 
@@ -11,9 +11,9 @@ import torch
 
 from bench.errors import BenchError
 from bench.reproduce import EXPERIMENTS, Sizes, run
-from bench.reproduce.models import SPECS, PaperAE, keras2, target_variance_penalty, v4
+from bench.reproduce.models import SPECS, PaperAE, keras2, v4
 from bench.reproduce.report import load_paper
-from bench.reproduce.training import latent_metrics, load_data, train
+from bench.reproduce.training import COLUMNS, latent_metrics, load_data, train
 
 TINY = Sizes(n_train=64, n_test=32, epochs=1, div_pairs=2, div_windows=2)
 
@@ -64,11 +64,13 @@ def test_v1_dropout_only_in_training():
     assert (torch.relu(pre) > 0).sum() > kept.sum()  # some live units were dropped
 
 
-def test_target_variance_penalty_known_value():
+def test_v4_target_variance_penalty_known_value():
+    model = PaperAE(v4(4))  # V4's only regulariser: 0.01·|mean_j Var(pre_j) − 0.1|
     pre = torch.tensor([[0.0, 1.0], [2.0, 3.0]])  # column variances (ddof 0): 1 and 1
-    assert target_variance_penalty(pre, 0.01, 0.1).item() == pytest.approx(0.01 * 0.9)
+    assert model.penalty(pre).item() == pytest.approx(0.01 * 0.9)
     pre = torch.tensor([[0.0, 0.0], [0.2, 0.0]])  # variances 0.01, 0 → mean 0.005
-    assert target_variance_penalty(pre, 0.01, 0.1).item() == pytest.approx(0.01 * 0.095)
+    assert model.penalty(pre).item() == pytest.approx(0.01 * 0.095)
+    assert PaperAE(keras2(SPECS["V4"])).penalty(pre).item() == pytest.approx(0.01 * 0.095 / 2)
 
 
 def _fixed(spec):
@@ -107,9 +109,11 @@ def test_paper_numbers_cover_every_row():
 
 
 def test_latent_metrics_hand_computed():
-    z = np.array([[0.0, 1.0], [0.0, 3.0]])  # latent 0 dead; latent 1 variance 1
-    x, xhat = np.array([[0.0], [2.0]]), np.array([[1.0], [1.0]])
-    m = latent_metrics(x, xhat, z, dec_norms=np.array([5.0, 2.0]))
+    z = torch.tensor([[0.0, 1.0], [0.0, 3.0]], dtype=torch.float64)  # latent 0 dead; 1 var 1
+    x, xhat = torch.tensor([[0.0], [2.0]]), torch.tensor([[1.0], [1.0]])
+    w_dec = torch.tensor([[3.0, 4.0], [0.0, 2.0]])  # row norms 5 and 2
+    m = latent_metrics(x, xhat, z, w_dec)
+    assert list(m) == list(COLUMNS)  # the CSV columns, in order
     assert m["sparsity"] == 0.5 and m["dead"] == 1 and m["dead_frac"] == 0.5 and m["l0"] == 1
     assert m["variance"] == 0.5 and m["variance_alive"] == 1.0
     assert m["decoded_variance"] == pytest.approx(0.5 * 1.0 * 4)
@@ -150,3 +154,5 @@ def test_run_rejects_unknown_experiment_and_bad_seeds(tmp_path):
     assert all(name in str(err.value) for name in EXPERIMENTS)
     with pytest.raises(BenchError, match="seeds"):
         run("evolution", seeds=0, out=tmp_path)
+    with pytest.raises(BenchError, match="valid: auto, cpu, cuda, cuda:N"):
+        run("evolution", seeds=1, out=tmp_path, device="gpu")

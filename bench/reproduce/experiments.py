@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 from rich.console import Console
 
+from bench.device import resolve_device
 from bench.errors import BenchError
 from bench.reproduce import figures, report
 from bench.reproduce.models import SPECS, PaperAE, Spec, keras2, v4
@@ -124,14 +125,6 @@ _FIGURES: dict[str, Callable[[pd.DataFrame, dict, Path], None]] = {
 }
 
 
-def _resolve_device(device: str) -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cpu" or (device.startswith("cuda") and torch.cuda.is_available()):
-        return device
-    raise BenchError(f"device {device!r} is not available; use auto, cpu or cuda (with a GPU)")
-
-
 def run(
     name: str,
     seeds: int = 5,
@@ -153,7 +146,7 @@ def run(
     if min(sizes.n_train, sizes.n_test, sizes.epochs, sizes.batch) < 1 or sizes.n_test < 2:
         raise BenchError(f"sizes must be positive (n_test ≥ 2), got {sizes}")
     console = console or Console()
-    device = _resolve_device(device)
+    device = resolve_device(device)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     old_threads, old_det = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()

@@ -22,29 +22,18 @@ from dataclasses import dataclass, replace
 import torch
 from torch import nn
 
+from baselines.chaos_kernels import chaos_eager, topk_scatter
+from baselines.ksparse_chaos_sae import target_variance_loss
+
 D_IN = 784
 
 
-def chaos_activation(x: torch.Tensor) -> torch.Tensor:
-    """The paper's chaos activation f(x) = sin(8x) + 0.5·tanh(4x), elementwise."""
-    return torch.sin(8.0 * x) + 0.5 * torch.tanh(4.0 * x)
-
-
 class Chaos(nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return chaos_activation(x)
-
-
-class TopK(nn.Module):
-    """Keep the k largest *values* of each row (not magnitudes), zero the rest: (n, m) → (n, m)."""
-
-    def __init__(self, k: int) -> None:
-        super().__init__()
-        self.k = k
+    """The paper's chaos activation as a layer: the shared eager kernel (plain autograd, bitwise
+    what the reproduction always computed), not the fused one the benchmark SAE uses."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        values, idx = x.topk(self.k, dim=-1)
-        return torch.zeros_like(x).scatter(-1, idx, values)
+        return chaos_eager(x)
 
 
 @dataclass(frozen=True)
@@ -101,11 +90,6 @@ def l2_penalty(t: torch.Tensor, coef: float) -> torch.Tensor:
     return coef * t.square().sum()
 
 
-def target_variance_penalty(pre: torch.Tensor, coef: float, target: float) -> torch.Tensor:
-    """coef·|mean_j Var_batch(pre[:, j]) − target|, population variance; pre (n, m) → scalar."""
-    return coef * (pre.var(dim=0, unbiased=False).mean() - target).abs()
-
-
 class PaperAE(nn.Module):
     """784 → 256 → 128 → latent → 128 → 256 → 784 autoencoder of the paper, sigmoid output."""
 
@@ -118,7 +102,6 @@ class PaperAE(nn.Module):
         self.encoder = nn.Sequential(_dense(D_IN, 256), act(), _dense(256, 128), act())
         self.latent = _dense(128, spec.latent)
         self.latent_act = act()
-        self.topk = TopK(spec.topk) if spec.topk else nn.Identity()
         self.dropout = nn.Dropout(spec.dropout) if spec.dropout else nn.Identity()
         self.decoder = nn.Sequential(
             _dense(spec.latent, 128),
@@ -132,7 +115,10 @@ class PaperAE(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """x (n, 784) → reconstruction (n, 784), latent z (n, m), latent pre-activation (n, m)."""
         pre = self.latent(self.encoder(x))
-        z = self.dropout(self.topk(self.latent_act(pre)))
+        a = self.latent_act(pre)
+        if self.spec.topk:
+            a = topk_scatter(a, self.spec.topk)  # the k largest values (not |values|) per row
+        z = self.dropout(a)
         return self.decoder(z), z, pre
 
     def penalty(self, pre: torch.Tensor) -> torch.Tensor:
@@ -148,11 +134,13 @@ class PaperAE(nn.Module):
             # V1's Dense(activation="relu") output: what Keras' activity regulariser sees
             activity = activity + l1_penalty(self.latent_act(pre), s.activity_l1)
         if s.var_coef:
-            activity = activity + target_variance_penalty(pre, s.var_coef, s.var_target)
+            # shared loss; here added to Keras' mean-over-entries MSE, not sae-lens' sum over d_in
+            activity = activity + s.var_coef * target_variance_loss(pre, s.var_target)
         if s.activity_batch_mean:
             activity = activity / pre.shape[0]
         return total + activity
 
-    def decoder_in_norms(self) -> torch.Tensor:
-        """‖W_dec1[:, j]‖ for each latent j: (m,), the scale the decoder puts on latent j."""
-        return self.decoder[0].weight.norm(dim=0)
+    def decoder_in_rows(self) -> torch.Tensor:
+        """(m, 128): row j = the first decoder layer's weights on latent j (its norm is the scale
+        the decoder puts on latent j)."""
+        return self.decoder[0].weight.T

@@ -6,8 +6,8 @@ min-max scaled per observed coordinate (x and y separately) with train-split min
 sigmoid output can reach them; held-out values may fall slightly outside [0, 1].
 Training: Adam (lr 1e-3, Keras' eps 1e-7), batch 32 with a reshuffle every epoch and a partial
 last batch (as Keras' `fit`), loss = MSE (mean over all entries) + the Keras penalty sums.
-Metrics follow the paper's definitions on the held-out split (see `latent_metrics`); they mirror
-DESIGN.md's bench/metrics.py but are kept here so the reproduction stands on its own.
+Metrics are the benchmark's own (bench.metrics.core, the paper's definitions) on the held-out
+split, plus the dead-latent count the paper reports (see `latent_metrics`).
 This file does not pick experiments, aggregate seeds or write reports.
 """
 
@@ -17,12 +17,25 @@ import numpy as np
 import torch
 
 from bench.errors import BenchError
+from bench.metrics.core import dead_mask, evaluate
 from bench.reproduce.models import PaperAE, Spec
 from systems.base import System
 from systems.henon import Henon
 from systems.logistic import Logistic
 
-EPS = 1e-6  # |z| below this counts as zero (the paper's threshold)
+# The per-(model, seed) metric columns, in the order the CSVs have always had.
+COLUMNS = (
+    "sparsity",
+    "l0",
+    "dead",
+    "dead_frac",
+    "variance",
+    "variance_alive",
+    "decoded_variance",
+    "mse",
+    "fvu",
+    "score",
+)
 SYSTEMS: dict[str, type[System]] = {"logistic": Logistic, "henon": Henon}
 
 
@@ -90,27 +103,13 @@ def train(spec: Spec, data: Data, seed: int, sizes: Sizes, device: str) -> Paper
 
 
 def latent_metrics(
-    x: np.ndarray, xhat: np.ndarray, z: np.ndarray, dec_norms: np.ndarray
+    x: torch.Tensor, xhat: torch.Tensor, z: torch.Tensor, w_dec: torch.Tensor
 ) -> dict[str, float]:
-    """The paper's metrics plus FVU. x, xhat (n, d); z (n, m) latents the decoder sees;
-    dec_norms (m,) ‖W_dec1[:, j]‖."""
-    zero = np.abs(z) < EPS  # (n, m)
-    dead = zero.all(axis=0)  # (m,)
-    var = z.var(axis=0)  # (m,) population variance across samples
-    sparsity = float(zero.mean())
-    sse = float(((x - xhat) ** 2).sum())
-    return {
-        "sparsity": sparsity,
-        "l0": float((~zero).sum(axis=1).mean()),
-        "dead": float(dead.sum()),
-        "dead_frac": float(dead.mean()),
-        "variance": float(var.mean()),
-        "variance_alive": float(var[~dead].mean()) if (~dead).any() else 0.0,
-        "decoded_variance": float((var * dec_norms**2).mean()),
-        "mse": float(((x - xhat) ** 2).mean()),
-        "fvu": sse / float(((x - x.mean(axis=0)) ** 2).sum()),
-        "score": float(var.mean()) / (1.0 - sparsity + 0.01),
-    }
+    """`COLUMNS` of bench.metrics.core.evaluate, plus `dead`, the count of dead latents.
+    x, xhat (n, d); z (n, m) latents the decoder sees; w_dec (m, 128) first decoder layer rows."""
+    out = evaluate(x, xhat, z, w_dec)
+    out["dead"] = float(dead_mask(z).sum().item())
+    return {c: out[c] for c in COLUMNS}
 
 
 @torch.no_grad()
@@ -119,12 +118,7 @@ def measure(model: PaperAE, data: Data, sizes: Sizes, device: str) -> dict[str, 
     (MSE + regularisation penalties per batch of `sizes.batch`, averaged weighted by batch size)."""
     x = torch.as_tensor(data.test, device=device)  # (n_test, 784)
     xhat, z, _ = model(x)
-    out = latent_metrics(
-        x.double().cpu().numpy(),
-        xhat.double().cpu().numpy(),
-        z.double().cpu().numpy(),
-        model.decoder_in_norms().double().cpu().numpy(),
-    )
+    out = latent_metrics(*(t.double().cpu() for t in (x, xhat, z, model.decoder_in_rows())))
     total = 0.0
     for start in range(0, len(x), sizes.batch):
         xb = x[start : start + sizes.batch]
@@ -152,6 +146,8 @@ def divergence(
     x = data.scale(np.stack(pairs))  # (P, 2, W, 784)
     _, z, _ = model(torch.as_tensor(x.reshape(-1, x.shape[-1]), device=device))
     z = z.double().cpu().numpy().reshape(*x.shape[:3], -1)  # (P, 2, W, m)
+    # Ratio of pair-averaged distances, as the paper; bench.metrics.core.divergence_ratio is the
+    # benchmark's per-pair ratio, a different statistic.
     dz = np.linalg.norm(z[:, 0] - z[:, 1], axis=-1)  # (P, W)
     dx = np.linalg.norm(x[:, 0].astype(np.float64) - x[:, 1], axis=-1)  # (P, W)
     first_z, last_z = dz[:, 0].mean(), dz[:, -1].mean()
