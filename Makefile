@@ -42,14 +42,14 @@ bench-kernels: $(DEV)
 	$(BIN)/python -c "import json; d = json.load(open('.benchmarks/kernels-full.json')); \
 		[b['stats'].pop('data') for b in d['benchmarks']]; \
 		json.dump(d, open('results/benchmarks/kernels.json', 'w'), indent=1)"
-	$(BIN)/python -m bench.kernel_ratios | tee results/benchmarks/kernel_ratios.txt
+	$(BIN)/python -m bench.timing.kernel_ratios | tee results/benchmarks/kernel_ratios.txt
 
 # dysts pins pandas < 3, so the comparison runs in a virtualenv of its own.
 bench-systems: pyproject.toml
 	test -x .venv-dysts/bin/python || $(PYTHON) -m venv .venv-dysts
 	.venv-dysts/bin/pip install --quiet "$(TORCH_SPEC)"
 	.venv-dysts/bin/pip install --quiet -e ".[dysts]"
-	.venv-dysts/bin/python -m bench.systems_benchmark
+	.venv-dysts/bin/python -m bench.timing.systems_benchmark
 
 reproduce: $(DEV)
 	$(BIN)/chaos-sae-bench reproduce all --out results/reproduction

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from bench.errors import BenchError
 
 if TYPE_CHECKING:  # sae-lens costs seconds to import: only the build step needs it
+    import torch
     from sae_lens import TrainingSAE
 
     from bench.config import TrainConfig
@@ -23,13 +24,23 @@ class SAEVariant(ABC):
     """Base class: subclasses are dataclasses registered with `@register_sae`."""
 
     name: ClassVar[str]
-    group: ClassVar[str] = "core"  # "core" runs by default; "extended" on request (--saes all)
+    # "core" runs by default; "extended" and "classic" on request (--saes all); "reference"
+    # rows (closed-form floors and ceilings) are ranked apart. A plugin must choose its group.
+    group: ClassVar[str] = "core"
     uses_k: ClassVar[bool] = False  # True when sparsity is set by k (TopK-style)
     sparsity_coefficient: ClassVar[str | None] = None  # the field that sets sparsity, if any
 
     @abstractmethod
     def build(self, d_in: int, cfg: "TrainConfig", device: str) -> "TrainingSAE":
         """A freshly initialised sae-lens training SAE for inputs of width `d_in`."""
+
+    def fit(self, train: "torch.Tensor", cfg: "TrainConfig", device: str, seed: int):
+        """A model fitted without the training loop (reference rows), or None to be trained.
+
+        train: (n_train, d_in) standardised windows. The model must behave like a sae-lens
+        inference SAE: an `nn.Module` with `encode(x) -> z`, `decode(z) -> x_hat`, `device`.
+        """
+        return None
 
     def check(self, cfg: "TrainConfig") -> None:
         """Raise `BenchError` when the hyperparameters cannot work with `cfg`."""

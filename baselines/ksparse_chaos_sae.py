@@ -13,7 +13,6 @@ this module imports sae-lens (seconds); `baselines.ksparse_chaos` imports it onl
 from dataclasses import dataclass
 
 import torch
-from bench.kernels import chaos_topk
 from sae_lens import (
     SAE,
     SAEConfig,
@@ -24,6 +23,8 @@ from sae_lens import (
 )
 from sae_lens.saes.sae import TrainStepInput
 from torch import nn
+
+from baselines.chaos_kernels import chaos_topk
 
 ARCHITECTURE = "ksparse_chaos"
 

@@ -29,9 +29,10 @@ def cmd_list(args: argparse.Namespace) -> None:
 
 def cmd_run(args: argparse.Namespace) -> None:
     from bench.config import profile
-    from bench.matrix import run_matrix
+    from bench.device import resolve_device
     from bench.registry import sae_names, system_names
-    from bench.runner import plan, resolve_device
+    from bench.run.cell import plan
+    from bench.run.matrix import run_matrix
 
     cfg, default_seeds = profile(args.profile)
     device = resolve_device(args.device)
@@ -57,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> None:
-    from bench.leaderboard import write
+    from bench.report.leaderboard import write
     from bench.store import RunStore
 
     runs = Path(args.runs)
@@ -71,8 +72,8 @@ def cmd_leaderboard(args: argparse.Namespace) -> None:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> None:
+    from bench.device import resolve_device
     from bench.reproduce import run
-    from bench.runner import resolve_device
 
     run(args.experiment, args.seeds, writable_dir(args.out), resolve_device(args.device))
 

@@ -1,9 +1,9 @@
 """Two name → class tables, one for chaotic systems and one for SAE variants.
 
-This module imports neither `systems` nor `baselines`: those packages (and any third-party
-package) register their members on import with `@register_system` / `@register_sae`, and
-`load_plugins()` imports every module named in the entry-point groups
-`chaos_sae_bench.systems` and `chaos_sae_bench.saes` (our own packages are listed there too).
+This module imports neither `systems` nor `baselines`: those packages register their members
+on import with `@register_system` / `@register_sae` (the `bench` package imports both), and
+`load_plugins()` imports every third-party module named in the entry-point groups
+`chaos_sae_bench.systems` and `chaos_sae_bench.saes`.
 """
 
 import importlib
@@ -50,7 +50,7 @@ def register_resolver(prefix: str, resolve: Callable[[str], None]) -> None:
 
 
 def load_plugins() -> None:
-    """Import every registered plugin module once (ours and third parties')."""
+    """Import every third-party plugin module named in the entry-point groups, once."""
     global _loaded
     if _loaded:
         return

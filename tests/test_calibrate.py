@@ -6,9 +6,9 @@ from dataclasses import dataclass
 import pytest
 import torch
 
-from bench import calibrate as cal
 from bench.config import TrainConfig
 from bench.errors import BenchError
+from bench.run import calibrate as cal
 
 
 @dataclass

@@ -4,7 +4,7 @@ import pytest
 
 from bench.config import TrainConfig, override, profile, split_assignments
 from bench.errors import BenchError
-from bench.runner import plan
+from bench.run.cell import plan
 
 
 def test_default_profile_has_the_seed_paper_sizes():

@@ -7,9 +7,10 @@ import multiprocessing
 from rich.console import Console
 
 from bench.config import profile
-from bench.leaderboard import write
-from bench.matrix import run_matrix
-from bench.runner import plan, run_cell
+from bench.report.leaderboard import write
+from bench.run.cell import plan
+from bench.run.executors import run_cell
+from bench.run.matrix import run_matrix
 from bench.store import RunStore
 
 QUICK, _ = profile("quick")

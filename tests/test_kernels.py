@@ -1,5 +1,6 @@
-"""Correctness of bench/kernels.py: values and gradients against eager, float64 gradcheck of every
-custom Function, top-k variants against each other, tie behaviour, the compile fallback.
+"""Correctness of baselines/chaos_kernels.py: values and gradients against eager, float64
+gradcheck of every custom Function, top-k variants against each other, tie behaviour, the
+compile fallback.
 No timings here (those are in tests/benchmarks/)."""
 
 import pytest
@@ -7,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench import kernels as K
+from baselines import chaos_kernels as K
 
 ACTIVATIONS = {
     "fused": K.chaos_fused,

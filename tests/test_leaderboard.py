@@ -6,8 +6,8 @@ import pytest
 from rich.console import Console
 from scipy import stats
 
-from bench.leaderboard import write
 from bench.metrics import METRICS
+from bench.report.leaderboard import write
 
 
 def record(sae, seed, target_l0=0.0, control=None, coefficient=None, **metrics):

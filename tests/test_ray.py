@@ -11,8 +11,9 @@ from rich.console import Console
 
 from bench.config import profile
 from bench.errors import BenchError
-from bench.matrix import run_matrix
-from bench.runner import plan, run_cell
+from bench.run.cell import plan
+from bench.run.executors import run_cell
+from bench.run.matrix import run_matrix
 
 QUIET = Console(quiet=True)
 
@@ -46,7 +47,7 @@ def test_ray_metrics_equal_local_and_resume(ray_local, cells, tmp_path):
         assert record["metrics"] == by_local[key]["metrics"]  # exactly equal floats
         assert record["threads"] == 1
 
-    from bench.ray_executor import lost
+    from bench.run.ray_executor import lost
 
     failed = run_cell(replace(cells[0], system="no-such-system"), "cpu", 1)
     assert failed["status"] == "failed"  # a lost task reads like a cell that raised
@@ -59,7 +60,7 @@ def test_ray_metrics_equal_local_and_resume(ray_local, cells, tmp_path):
 
 
 def test_interrupt_cancels_pending_tasks(ray_local, cells, monkeypatch):
-    from bench.ray_executor import ray_executor
+    from bench.run.ray_executor import ray_executor
 
     cancelled = []
     real_cancel = ray_local.cancel
@@ -76,7 +77,7 @@ def test_interrupt_cancels_pending_tasks(ray_local, cells, monkeypatch):
 
 
 def test_missing_ray_is_one_clear_line(monkeypatch):
-    from bench.ray_executor import ray_executor
+    from bench.run.ray_executor import ray_executor
 
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` now raises ImportError
     with pytest.raises(BenchError, match=r"pip install 'chaos-sae-bench\[ray\]'"):
@@ -84,7 +85,7 @@ def test_missing_ray_is_one_clear_line(monkeypatch):
 
 
 def test_unreachable_address_is_one_clear_line():
-    from bench.ray_executor import probe
+    from bench.run.ray_executor import probe
 
     with socket.socket() as s:  # a port nobody listens on once closed
         s.bind(("127.0.0.1", 0))

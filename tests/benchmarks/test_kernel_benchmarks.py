@@ -1,10 +1,10 @@
-"""pytest-benchmark timings of the activation kernels in bench/kernels.py, on 2 torch threads.
+"""pytest-benchmark timings of the activation kernels (baselines/chaos_kernels.py), 2 threads.
 
 One group per kernel family, pass and shape (e.g. `chaos fwd 4096x1024`), the variants as its
 members, a plain copy of the input as the memory-bound floor. `make bench-kernels` runs them
 with `--benchmark-only`; CI runs them with `--benchmark-disable`, where each body runs once and
 its output is checked against eager (so every benchmark is also a correctness test). Ratios in
-one interleaved run: `python -m bench.kernel_ratios`.
+one interleaved run: `python -m bench.timing.kernel_ratios`.
 """
 
 from collections.abc import Callable
@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 import torch
 
-from bench import kernels as K
+from baselines import chaos_kernels as K
 
 THREADS = 2
 SHAPES = [(4096, 1024), (256, 128)]

@@ -10,19 +10,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bench.errors import BenchError
-from bench.runner import Cell, Executor, local_executor, pending
+from bench.run.cell import Cell, pending
+from bench.run.executors import executor_named
 from bench.store import RunStore
-
-
-def executor_named(name: str, ray_address: str | None) -> Executor:
-    if name == "local":
-        return local_executor
-    if name == "ray":
-        from bench.ray_executor import ray_executor
-
-        return ray_executor(ray_address)
-    raise BenchError(f"unknown executor {name!r}; valid: local, ray")
 
 
 def run_matrix(

@@ -20,7 +20,7 @@ largest, so ties at the threshold keep more than k. On continuous random data th
 Function whose backward saves only the n×k gathered inputs and indices (not the n×m tensors) and
 evaluates f' on those n·k entries only. `sae_topk` / `sae_jumprelu` call sae-lens' own TopK and
 JumpReLU (imported lazily) as references for the benchmarks. Timings live in
-tests/benchmarks/ and `python -m bench.kernel_ratios`, not here.
+tests/benchmarks/ and `python -m bench.timing.kernel_ratios`, not here.
 """
 
 from __future__ import annotations

@@ -1,44 +1,13 @@
-"""The benchmark's metrics as pure functions on tensors, and the table of their directions.
+"""Reconstruction and sparsity metrics of one SAE on the held-out split, as pure functions.
 
-All are computed on the held-out split in the standardised input space, in float64:
-x, x_hat (n, d_in); z (n, m) the latents the decoder sees; w_dec (m, d_in) the effective
-decoder rows, so that x_hat = z @ w_dec + b. Nothing here trains, loads or stores anything.
+x, x_hat (n, d_in) in the standardised input space; z (n, m) the latents the decoder sees;
+w_dec (m, d_in) the effective decoder rows, so that x_hat = z @ w_dec + b. All in float64.
+Nothing here trains, loads or stores anything.
 """
-
-from dataclasses import dataclass
-from typing import Literal
 
 import torch
 
 EPS = 1e-6  # |z| below this counts as zero
-
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    better: Literal["higher", "lower"] | None  # None: reported, not ranked
-    formula: str
-
-
-METRICS: dict[str, Metric] = {
-    m.name: m
-    for m in [
-        Metric("sparsity", None, "mean over all entries of [|Z| < ε]"),
-        Metric("l0", None, "mean over rows of #{j : |Z_ij| ≥ ε}"),
-        Metric("dead_frac", "lower", "share of latents j with |Z_ij| < ε for every row i"),
-        Metric("variance", "higher", "mean_j Var_i(Z_ij), population (ddof = 0)"),
-        Metric("variance_alive", None, "the same mean over latents that are not dead (0 if none)"),
-        Metric("decoded_variance", None, "mean_j Var_i(Z_ij)·‖W_dec[j]‖² (input units)"),
-        Metric("mse", "lower", "mean over all entries of (X − X̂)²"),
-        Metric("fvu", "lower", "Σ(X − X̂)² / Σ(X − mean_rows X)²"),
-        Metric("explained_variance", "higher", "1 − fvu"),
-        Metric("score", "higher", "variance / (1 − sparsity + 0.01) (the seed paper's)"),
-        Metric(
-            "divergence_ratio", None, "latent distance of twin trajectories, last / first window"
-        ),
-        Metric("input_divergence_ratio", None, "the same ratio between the input windows"),
-    ]
-}
 
 
 def sparsity(z: torch.Tensor) -> float:

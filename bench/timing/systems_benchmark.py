@@ -1,4 +1,4 @@
-"""`python -m bench.systems_benchmark`: our generators against dysts, side by side, one run.
+"""`python -m bench.timing.systems_benchmark`: our generators against dysts, side by side, one run.
 
 A sample here is one observed state (Lorenz-96: 40 numbers every 0.05 time units;
 Mackey-Glass: x every 1 time unit), so 100k samples is 5000 (Lorenz-96) or 100k (Mackey-Glass)

@@ -1,8 +1,9 @@
-"""`python -m bench.kernel_ratios`: activation-kernel speed ratios and peak memory, in one run.
+"""`python -m bench.timing.kernel_ratios`: activation-kernel speed ratios and peak memory.
 
 A benchmark script, not a test. On a 4096×1024 fp32 tensor with 2 torch threads it times every
-kernel of bench/kernels.py, forward and forward+backward, interleaved round by round (so machine
-noise hits all kernels alike), and prints with `rich` the median time of each, its speed-up over
+kernel of baselines/chaos_kernels.py, forward and forward+backward, interleaved round by round
+(so machine noise hits all kernels alike), and prints with `rich` the median time of each, its
+speed-up over
 eager (`chaos_eager`, or `chaos_topk_eager` for the activation+top-k rows) and its time in units
 of a plain copy of the same tensor (`x.clone()`, the memory-bound floor). It also prints the
 copy's median/min time as a noise gauge: well above 1 means other processes shared the cores.
@@ -28,7 +29,7 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from bench import kernels as K
+from baselines import chaos_kernels as K
 
 SHAPE = (4096, 1024)
 THREADS = 2

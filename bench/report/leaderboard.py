@@ -17,9 +17,9 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from bench.figures import write_figures
 from bench.metrics import METRICS
-from bench.stats import REFERENCE, TESTED, p_text, welch_tests
+from bench.report.figures import write_figures
+from bench.report.stats import REFERENCE, TESTED, p_text, welch_tests
 
 # The terminal shows these, under short names; the files hold every metric.
 CONSOLE_METRICS = {

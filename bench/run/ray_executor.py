@@ -1,6 +1,6 @@
 """Run the matrix on Ray: one task per cell, each record yielded the moment its task finishes.
 
-`ray_executor(address)` returns an `Executor` (see `bench.runner`) for `run_matrix`, which
+`ray_executor(address)` returns an `Executor` (see `bench.run.executors`) for `run_matrix`, which
 appends records as they arrive, so resume and failure rules are the local ones. Each task is
 `run_cell` with `num_cpus=threads`, plus one GPU when the device is `cuda` (Ray sets
 `CUDA_VISIBLE_DEVICES`). A task Ray loses (worker killed, node gone) becomes a failed record,
@@ -18,11 +18,12 @@ import logging
 import os
 import socket
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from bench.errors import BenchError
-from bench.runner import Cell, Executor, run_cell, versions
+from bench.run.cell import Cell
+from bench.run.executors import Executor, run_cell
+from bench.run.record import failed_record
 
 
 def ray_executor(address: str | None) -> Executor:
@@ -91,17 +92,6 @@ def probe(address: str) -> None:
 
 
 def lost(cell: Cell, device: str, threads: int, error: Exception) -> dict[str, Any]:
-    """A failed record, shaped like `run_cell`'s, for a task that Ray lost."""
+    """The failed record of a cell whose task Ray lost."""
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return {
-        "key": cell.key,
-        **cell.describe(),
-        "status": "failed",
-        "metrics": {},
-        "error": f"{type(error).__name__}: {message}",
-        "wall_s": None,
-        "device": device,
-        "threads": threads,
-        "versions": versions(),
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
+    return failed_record(cell, device, threads, f"{type(error).__name__}: {message}")

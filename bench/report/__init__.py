@@ -1,0 +1,1 @@
+"""Reporting: leaderboard tables, significance tests, figures. Reads records, never trains."""

@@ -1,0 +1,1 @@
+"""Running the matrix: cells, scoring, records, executors, calibration."""
