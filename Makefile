@@ -1,30 +1,39 @@
-# One virtualenv in .venv; every target installs what it needs first (a stamp per set of extras).
-# GPU users pick their torch build with TORCH_SPEC, e.g. `make leaderboard TORCH_SPEC=torch`
-# (PyPI's default Linux wheel is a CUDA build); the default pins the CPU wheel.
+# One virtualenv in .venv; every target installs what it needs first (a stamp per set of extras,
+# and one per torch build). GPU users pick their torch build with TORCH_SPEC, e.g.
+# `make leaderboard TORCH_SPEC=torch` (PyPI's default Linux wheel is a CUDA build); the default
+# pins the CPU wheel. Changing TORCH_SPEC reinstalls torch: its stamp is named by the spec.
 PYTHON ?= python3
 TORCH_SPEC ?= torch==2.13.0
 VENV := .venv
 BIN := $(VENV)/bin
+TORCH := $(VENV)/.torch-$(shell printf '%s' '$(TORCH_SPEC)' | cksum | cut -d' ' -f1)
 DEV := $(VENV)/.installed-dev
 TEST := $(VENV)/.installed-dev,ray
+# Your run of `make leaderboard` (resumable, git-ignored). The committed reference run is
+# results/reference/, made by `make leaderboard OUT=results/reference` on a fresh clone.
+OUT ?= results/latest
 
 .PHONY: setup leaderboard test lint bench-kernels bench-systems reproduce clean
 
 setup: $(DEV)
 
-$(VENV)/.installed-%: pyproject.toml
+$(TORCH):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
+	rm -f $(VENV)/.torch-* $(VENV)/.installed-*
+	touch $@
+
+$(VENV)/.installed-%: pyproject.toml $(TORCH)
 	$(BIN)/pip install --quiet -e ".[$*]"
 	touch $@
 
 # The default profile over every SAE (core and extended), then the matched-L0 run (coefficient
 # SAEs calibrated to L0 = k; TopK-style cells are shared with the first run), then the tables.
 leaderboard: $(DEV)
-	$(BIN)/chaos-sae-bench run --profile default --saes all --out results
-	$(BIN)/chaos-sae-bench run --profile default --saes all --matched-l0 --out results
-	$(BIN)/chaos-sae-bench leaderboard --runs results/runs.jsonl --out results
+	$(BIN)/chaos-sae-bench run --profile default --saes all --out $(OUT)
+	$(BIN)/chaos-sae-bench run --profile default --saes all --matched-l0 --out $(OUT)
+	$(BIN)/chaos-sae-bench leaderboard --runs $(OUT)/runs.jsonl --out $(OUT)
 
 # The whole suite, Ray executor test included; kernel benchmarks run as correctness tests.
 test: $(TEST)

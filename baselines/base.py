@@ -24,9 +24,10 @@ class SAEVariant(ABC):
     """Base class: subclasses are dataclasses registered with `@register_sae`."""
 
     name: ClassVar[str]
-    # "core" runs by default; "extended" and "classic" on request (--saes all); "reference"
-    # rows (closed-form floors and ceilings) are ranked apart. A plugin must choose its group.
-    group: ClassVar[str] = "core"
+    # Every SAE declares its group, a plugin too (registration refuses one without): "core"
+    # runs by default; "extended" and "classic" on request (--saes all or the group's name);
+    # "reference" rows (closed-form floors and ceilings) are ranked apart from the others.
+    group: ClassVar[str]
     uses_k: ClassVar[bool] = False  # True when sparsity is set by k (TopK-style)
     sparsity_coefficient: ClassVar[str | None] = None  # the field that sets sparsity, if any
 
@@ -46,6 +47,9 @@ class SAEVariant(ABC):
         """Raise `BenchError` when the hyperparameters cannot work with `cfg`."""
         if self.uses_k and not 0 < cfg.k <= cfg.d_sae:
             raise BenchError(f"{self.name}: k must be in 1..d_sae={cfg.d_sae}, got k={cfg.k}")
+        for key, value in self.params().items():
+            if "coefficient" in key and isinstance(value, int | float) and value < 0:
+                raise BenchError(f"{self.name}.{key} must be ≥ 0, got {value}")
 
     def params(self) -> dict[str, Any]:
         return asdict(self)

@@ -16,6 +16,7 @@ class KSparseChaos(SAEVariant):
     variance_coefficient: float = 0.01
 
     uses_k = True
+    group = "core"
 
     def build(self, d_in, cfg, device):
         from baselines.ksparse_chaos_sae import (

@@ -14,6 +14,7 @@ class L1(SAEVariant):
     l1_coefficient: float = 1.0
 
     sparsity_coefficient = "l1_coefficient"
+    group = "core"
 
     def build(self, d_in, cfg, device):
         from sae_lens import StandardTrainingSAE, StandardTrainingSAEConfig

@@ -11,6 +11,8 @@ from bench.registry import register_sae
 class Relu(SAEVariant):
     """Dense ReLU SAE, no sparsity penalty (sae-lens `standard`, l1_coefficient = 0)."""
 
+    group = "core"
+
     def build(self, d_in, cfg, device):
         from sae_lens import StandardTrainingSAE, StandardTrainingSAEConfig
 

@@ -14,6 +14,7 @@ class TopK(SAEVariant):
     aux_loss_coefficient: float = 1.0
 
     uses_k = True
+    group = "core"
 
     def build(self, d_in, cfg, device):
         from sae_lens import TopKTrainingSAE, TopKTrainingSAEConfig

@@ -20,11 +20,16 @@ def cmd_list(args: argparse.Namespace) -> None:
     from bench import registry
 
     registry.load_plugins()
-    for title, table in (("systems", registry.SYSTEMS), ("saes", registry.SAES)):
-        print(f"{title}:")
-        for name, cls in table.items():
-            group = " [extended]" if getattr(cls, "group", "core") == "extended" else ""
-            print(f"  {name:<16} {registry.summary(cls)}{group}")
+    print("systems:")
+    for name, cls in registry.SYSTEMS.items():
+        print(f"  {name:<16} {registry.summary(cls)}")
+    for group in registry.GROUPS:
+        members = {n: c for n, c in registry.SAES.items() if c.group == group}
+        title = "reference rows (not competitors)" if group == "reference" else f"{group} saes"
+        if members:
+            print(f"{title}:")
+        for name, cls in members.items():
+            print(f"  {name:<16} {registry.summary(cls)}")
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -46,6 +51,11 @@ def cmd_run(args: argparse.Namespace) -> None:
         args.set,
         args.matched_l0,
     )
+    if args.dry_run:
+        from bench.run.matrix import describe_plan
+
+        console.print(describe_plan(cells, Path(args.out) / "runs.jsonl"))
+        return
     run_matrix(
         cells,
         writable_dir(args.out) / "runs.jsonl",
@@ -127,7 +137,12 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="calibrate coefficient SAEs to L0 = target_l0 (default: k)",
     )
-    run.add_argument("--out", default="results", help="directory of runs.jsonl")
+    run.add_argument(
+        "--out", default="results/latest", help="directory of runs.jsonl (default: %(default)s)"
+    )
+    run.add_argument(
+        "--dry-run", action="store_true", help="plan and count the cells, train nothing"
+    )
     run.add_argument(
         "--threads",
         type=int,
@@ -138,16 +153,22 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--ray-address", default=None, help="Ray cluster (default: RAY_ADDRESS)")
     run.set_defaults(func=cmd_run)
 
-    lb = sub.add_parser("leaderboard", help="tables from runs.jsonl")
-    lb.add_argument("--runs", default="results/runs.jsonl")
-    lb.add_argument("--out", default="results")
+    lb = sub.add_parser("leaderboard", help="tables, figures and the web page from runs.jsonl")
+    lb.add_argument(
+        "--runs", default="results/latest/runs.jsonl", help="records to read (default: %(default)s)"
+    )
+    lb.add_argument(
+        "--out", default="results/latest", help="directory for the tables (default: %(default)s)"
+    )
     lb.set_defaults(func=cmd_leaderboard)
 
     rep = sub.add_parser("reproduce", help="the seed paper's experiments")
     rep.add_argument("experiment", help="evolution | k-ablation | henon | divergence | all")
-    rep.add_argument("--seeds", type=int, default=5)
-    rep.add_argument("--out", default="results/reproduction")
-    rep.add_argument("--device", default="auto")
+    rep.add_argument("--seeds", type=int, default=5, help="seeds per model (default: 5)")
+    rep.add_argument(
+        "--out", default="results/reproduction", help="directory for tables (default: %(default)s)"
+    )
+    rep.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     rep.set_defaults(func=cmd_reproduce)
     return p
 
@@ -156,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `chaos-sae-bench list | head`: the reader left; that is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except BenchError as e:
         if args.debug:
             raise

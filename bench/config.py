@@ -5,6 +5,7 @@ variant's own hyperparameters stay on its dataclass and are set with `--set sae.
 each system's parameters with `--set system.field=value`. No YAML: this module is the schema.
 """
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -66,7 +67,10 @@ def parse_value(text: str, kind: Any, key: str) -> Any:
         if kind is int:
             return int(text)
         if kind is float:
-            return float(text)
+            value = float(text)
+            if not math.isfinite(value):
+                raise BenchError(f"--set {key}={text}: must be a finite number")
+            return value
         return text
     except ValueError:
         raise BenchError(f"--set {key}={text}: expected {kind.__name__}") from None

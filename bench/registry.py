@@ -38,9 +38,21 @@ def register_system(name: str) -> Callable[[T], T]:
     return _register(SYSTEMS, "system", name)
 
 
+GROUPS = ("core", "extended", "classic", "reference")  # SAE groups, in the leaderboard's order
+
+
 def register_sae(name: str) -> Callable[[T], T]:
-    """Class decorator: add an SAE variant (a `baselines.base.SAEVariant` dataclass) as `name`."""
-    return _register(SAES, "SAE", name)
+    """Class decorator: add an SAE variant (a `baselines.base.SAEVariant` dataclass) as `name`.
+
+    The class must declare its `group` (one of GROUPS): a plugin never joins one by default."""
+    register = _register(SAES, "SAE", name)
+
+    def decorator(cls: T) -> T:
+        if getattr(cls, "group", None) not in GROUPS:
+            raise ValueError(f"SAE {name!r} must declare group = one of {', '.join(GROUPS)}")
+        return register(cls)
+
+    return decorator
 
 
 def register_resolver(prefix: str, resolve: Callable[[str], None]) -> None:
@@ -89,14 +101,14 @@ def system_names() -> list[str]:
 
 
 def sae_names(selection: list[str] | None = None) -> list[str]:
-    """Registered SAE names; `selection` may mix names with the groups core, extended, all."""
+    """Registered SAE names; `selection` may mix names with the groups (GROUPS) and `all`."""
     load_plugins()
     out: list[str] = []
     for item in selection or ["core"]:
         if item == "all":
-            out += list(SAES)
-        elif item in ("core", "extended"):
-            out += [name for name, cls in SAES.items() if getattr(cls, "group", "core") == item]
+            out += [name for group in GROUPS for name, cls in SAES.items() if cls.group == group]
+        elif item in GROUPS:
+            out += [name for name, cls in SAES.items() if cls.group == item]
         else:
             out.append(get_sae(item).name)
     return list(dict.fromkeys(out))

@@ -1,8 +1,9 @@
 """`runs.jsonl`: one JSON object per finished cell, appended whole, flushed and fsynced.
 
 Appends hold a file lock (`<file>.lock`) so two runs never interleave lines; a torn last line
-left by a crash is closed off before the next append and skipped, with a warning, on reading.
-The store does not know what a cell computes.
+left by a crash is closed off before the next append and skipped, with a warning, on reading,
+as is any line that is not a record (valid JSON of the wrong shape, a metric that is not a
+number). The store checks a record's shape, not what a cell computes.
 """
 
 import json
@@ -50,13 +51,35 @@ class RunStore:
                 continue
             try:
                 record = json.loads(line)
-                if not isinstance(record, dict) or "key" not in record:
-                    raise ValueError
-                records.append(record)
             except ValueError:
+                record = None
+            if is_record(record):
+                records.append(record)
+            else:  # the warning never echoes the line: it may be huge or binary
                 warnings.warn(f"{self.path}:{number}: skipping a corrupt line", stacklevel=2)
         return records
 
     def done_keys(self) -> set[str]:
         """Keys of cells that finished successfully (failed cells are tried again)."""
         return {r["key"] for r in self.load() if r.get("status") == "ok"}
+
+
+def is_record(record: Any) -> bool:
+    """True for a dict shaped like a cell's record (what the leaderboard reads from it)."""
+    if not isinstance(record, dict):
+        return False
+    text = ("key", "system", "sae")
+    if not all(isinstance(record.get(k), str) for k in text):
+        return False
+    if record.get("status") not in ("ok", "failed") or not isinstance(record.get("seed"), int):
+        return False
+    config, metrics = record.get("config"), record.get("metrics")
+    if not isinstance(config, dict) or not isinstance(config.get("k"), int):
+        return False
+    if not isinstance(metrics, dict):
+        return False
+    numbers = all(
+        v is None or (isinstance(v, int | float) and not isinstance(v, bool))
+        for v in metrics.values()
+    )
+    return numbers and (record["status"] == "failed" or "fvu" in metrics)

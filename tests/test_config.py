@@ -39,6 +39,10 @@ def test_scoped_assignments_reach_system_and_sae():
         (["k=abc"], "expected int"),
         (["topk.k=3"], "'topk' is not in this run"),
         (["l1.k=3"], "unknown key 'k' for L1"),
+        (["l1.l1_coefficient=-1"], "l1.l1_coefficient must be ≥ 0, got -1.0"),
+        (["l1.l1_coefficient=nan"], "l1_coefficient=nan: must be a finite number"),
+        (["lr=inf"], "lr=inf: must be a finite number"),
+        (["lr=-1e-3"], "lr must be positive"),
     ],
 )
 def test_bad_assignments(items, message):

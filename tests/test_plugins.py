@@ -23,6 +23,7 @@ class Toy(SAEVariant):
     """Toy ReLU SAE registered from a package outside the repo."""
 
     l1_coefficient: float = 0.5
+    group = "extended"
 
     def build(self, d_in, cfg, device):
         from sae_lens import StandardTrainingSAE, StandardTrainingSAEConfig
@@ -38,6 +39,14 @@ def test_registering_a_name_twice_is_an_error():
         register_sae("topk")(type("Again", (), {}))
     with pytest.raises(ValueError, match="system 'logistic' is already registered"):
         register_system("logistic")(type("Again", (), {}))
+
+
+def test_an_sae_must_declare_its_group():
+    class NoGroup:
+        """An SAE that forgot its group."""
+
+    with pytest.raises(ValueError, match="SAE 'nogroup' must declare group = one of core"):
+        register_sae("nogroup")(NoGroup)
 
 
 def test_toy_sae_from_entry_point_runs_in_matrix_and_leaderboard(tmp_path):

@@ -9,7 +9,15 @@ from bench.store import RunStore
 
 
 def rec(key, status="ok"):
-    return {"key": key, "status": status, "metrics": {"fvu": 0.5}}
+    return {
+        "key": key,
+        "system": "logistic",
+        "sae": "topk",
+        "seed": 0,
+        "config": {"k": 32},
+        "status": status,
+        "metrics": {"fvu": 0.5} if status == "ok" else {},
+    }
 
 
 def test_append_and_load_round_trip(tmp_path):
@@ -36,3 +44,24 @@ def test_unwritable_location_is_a_clear_error(tmp_path):
     blocker.write_text("")
     with pytest.raises(BenchError, match="cannot write results"):
         RunStore(blocker / "runs.jsonl").append(rec("a"))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"key": "x", "status": "ok"}',  # valid JSON, not a record
+        json.dumps({**rec("x"), "metrics": {"fvu": "0.5"}}),  # a metric that is a string
+        json.dumps({**rec("x"), "metrics": {"fvu": True}}),
+        json.dumps({**rec("x"), "seed": "0"}),
+        json.dumps({**rec("x"), "config": {}}),
+        json.dumps({**rec("x"), "metrics": {}}),  # ok with no metrics
+        "[1, 2]",
+        "null",
+    ],
+)
+def test_lines_that_are_not_records_are_skipped_without_echo(tmp_path, line):
+    path = tmp_path / "runs.jsonl"
+    path.write_text(json.dumps(rec("a")) + "\n" + line + "\n")
+    with pytest.warns(UserWarning) as caught:
+        assert [r["key"] for r in RunStore(path).load()] == ["a"]
+    assert [str(w.message) for w in caught] == [f"{path}:2: skipping a corrupt line"]

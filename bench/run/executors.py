@@ -26,6 +26,8 @@ def run_cell(cell: Cell, device: str, threads: int) -> dict[str, Any]:
 
 def local_executor(cells: list[Cell], device: str, threads: int) -> Iterator[dict[str, Any]]:
     """Run cells one after another in this process, yielding each record as it finishes."""
+    if cells:
+        import sae_lens  # noqa: F401  (seconds, paid once here, not inside the first cell's time)
     for cell in cells:
         yield run_cell(cell, device, threads)
 

@@ -30,8 +30,8 @@ def run_matrix(
     todo = pending(cells, store.done_keys())
     counts = {"ok": 0, "failed": 0, "skipped": len(cells) - len(todo)}
     console.print(
-        f"{len(cells)} cells: {counts['skipped']} already in {runs_path}, {len(todo)} to run "
-        f"on {device} ({executor} executor, {threads} threads)"
+        f"{describe_plan(cells, runs_path)} on {device} "
+        f"({executor} executor, {plural(threads, 'thread')} per cell)"
     )
     columns = (
         TextColumn("{task.description}"),
@@ -51,6 +51,17 @@ def run_matrix(
         f"{counts['skipped']} skipped; results in {runs_path}"
     )
     return counts
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def describe_plan(cells: list[Cell], runs_path: Path) -> str:
+    """'N cells: M already in <runs>, K to run' for a planned matrix and its results file."""
+    todo = pending(cells, RunStore(runs_path).done_keys())
+    done = len(cells) - len(todo)
+    return f"{plural(len(cells), 'cell')}: {done} already in {runs_path}, {len(todo)} to run"
 
 
 def cell_line(record: dict) -> str:
