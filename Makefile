@@ -13,7 +13,7 @@ TEST := $(VENV)/.installed-dev,ray
 # results/reference/, made by `make leaderboard OUT=results/reference` on a fresh clone.
 OUT ?= results/latest
 
-.PHONY: setup leaderboard test lint bench-kernels bench-systems reproduce clean
+.PHONY: setup leaderboard test test-dysts lint bench-kernels bench-systems bench-scaling reproduce clean
 
 setup: $(DEV)
 
@@ -28,11 +28,15 @@ $(VENV)/.installed-%: pyproject.toml $(TORCH)
 	$(BIN)/pip install --quiet -e ".[$*]"
 	touch $@
 
-# The default profile over every SAE (core and extended), then the matched-L0 run (coefficient
-# SAEs calibrated to L0 = k; TopK-style cells are shared with the first run), then the tables.
+# The default profile over every SAE (all groups), then the matched-L0 run (coefficient SAEs
+# calibrated to L0 = k; TopK-style cells are shared with the first run), the reference curves
+# (PCA and sparse coding at k = 8, 16, 64; k = 32 is the first run's), then the tables.
 leaderboard: $(DEV)
 	$(BIN)/chaos-sae-bench run --profile default --saes all --out $(OUT)
 	$(BIN)/chaos-sae-bench run --profile default --saes all --matched-l0 --out $(OUT)
+	$(BIN)/chaos-sae-bench run --profile default --saes reference --seeds 1 --set k=8 --out $(OUT)
+	$(BIN)/chaos-sae-bench run --profile default --saes reference --seeds 1 --set k=16 --out $(OUT)
+	$(BIN)/chaos-sae-bench run --profile default --saes reference --seeds 1 --set k=64 --out $(OUT)
 	$(BIN)/chaos-sae-bench leaderboard --runs $(OUT)/runs.jsonl --out $(OUT)
 
 # The whole suite, Ray executor test included; kernel benchmarks run as correctness tests.
@@ -59,6 +63,13 @@ bench-systems: pyproject.toml
 	.venv-dysts/bin/pip install --quiet "$(TORCH_SPEC)"
 	.venv-dysts/bin/pip install --quiet -e ".[dysts]"
 	.venv-dysts/bin/python -m bench.timing.systems_benchmark
+
+# The dysts bridge's tests, in the dysts virtualenv (CI skips them: dysts pins pandas < 3).
+test-dysts: pyproject.toml
+	test -x .venv-dysts/bin/python || $(PYTHON) -m venv .venv-dysts
+	.venv-dysts/bin/pip install --quiet "$(TORCH_SPEC)"
+	.venv-dysts/bin/pip install --quiet -e ".[dysts,dev]"
+	.venv-dysts/bin/python -m pytest -q -rs tests/test_dysts_bridge.py
 
 reproduce: $(DEV)
 	$(BIN)/chaos-sae-bench reproduce all --out results/reproduction
