@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from bench.metrics import METRICS
+from bench.metrics import METRICS, Metric
 from bench.report.browser import Browser, find_chromium
 from bench.report.html import write_html
 from bench.report.stats import welch_tests
@@ -26,6 +26,14 @@ SAES = {
     "topk": ("core", 0.5, 32.0),
     "relu": ("classic", 0.7, 90.0),
     "pca": ("reference", 0.2, 16.0),
+}
+# Directions the page must handle generically: closest to 1 wins; an unknown one is not ranked.
+RATIO = {"ksparse_chaos": 1.5, "topk": 0.95, "relu": 1.02, "pca": 2.0}
+# Also: a metric of another family (its own table) and a per-system one (a line, not a column).
+EXTRA = {
+    "ratio": Metric("ratio", "one", "a / b", "dynamics"),
+    "oddity": Metric("oddity", "sideways", "c"),
+    "rate": Metric("rate", None, "a property of the data", "dynamics", per_system=True),
 }
 SEEDS = (0, 1)
 
@@ -39,6 +47,8 @@ def per_seed_frame() -> pd.DataFrame:
                 metrics.update(fvu=fvu + 0.01 * s + 0.002 * seed, l0=l0 + seed)
                 metrics["variance"] = 1.0 + fvu  # higher is better: ksparse_chaos best
                 metrics["explained_variance"] = 1.0 - metrics["fvu"]
+                metrics["ratio"] = RATIO[sae]
+                metrics["rate"] = 0.5 * (s + 1)
                 rows.append(
                     {"system": system, "sae": sae, "group": group, "seed": seed, "label": sae}
                     | metrics
@@ -48,7 +58,7 @@ def per_seed_frame() -> pd.DataFrame:
 
 def aggregate(per_seed: pd.DataFrame) -> pd.DataFrame:
     grouped = per_seed.groupby(["system", "sae", "label", "group"], sort=False)
-    agg = grouped[list(METRICS)].agg(["mean", "std"])
+    agg = grouped[[m for m in METRICS if m in per_seed]].agg(["mean", "std"])
     agg.columns = [f"{m}_{stat}" for m, stat in agg.columns]
     agg.insert(0, "n_seeds", grouped.size())
     return agg.reset_index()
@@ -57,11 +67,19 @@ def aggregate(per_seed: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, metric in EXTRA.items():
+            patch.setitem(METRICS, name, metric)
+        per_seed = per_seed_frame()
+        agg = aggregate(per_seed)
+        return write_html(out, per_seed, agg, **extras(out, per_seed, agg))
+
+
+def extras(out, per_seed: pd.DataFrame, agg: pd.DataFrame) -> dict:
+    """Every optional input of write_html, small."""
     figure = out / "figures" / "dot.png"
     figure.parent.mkdir()
     Image.new("RGB", (40, 20), (200, 30, 30)).save(figure)
-    per_seed = per_seed_frame()
-    agg = aggregate(per_seed)
     refs = pd.DataFrame(
         [
             {"system": s, "reference": "pca curve", "k": k, "l0": k, "fvu": 1 / (1 + k)}
@@ -69,10 +87,7 @@ def page(tmp_path_factory):
             for k in (1, 4, 16)
         ]
     )
-    return write_html(
-        out,
-        per_seed,
-        agg,
+    return dict(
         matched=agg.copy(),
         tests=welch_tests(per_seed),
         sections=[("Dynamics", "Text with a figure: ![dot](figures/dot.png)")],
@@ -94,11 +109,12 @@ def browser(page):
         yield b
 
 
-def rows(browser, system: str, kind: str = "main", attr: str = "label") -> list:
-    selector = f'table.leaderboard[data-system="{system}"][data-kind="{kind}"] tbody tr'
+def rows(browser, system: str, kind: str = "main", family: str = "core") -> list[str]:
+    table = f'[data-system="{system}"][data-kind="{kind}"][data-family="{family}"]'
+    selector = f"table.leaderboard{table} tbody tr"
     return browser.evaluate(
         f"[...document.querySelectorAll('{selector}')].filter(r => !r.hidden)"
-        f".map(r => r.dataset.{attr})"
+        ".map(r => r.dataset.label)"
     )
 
 
@@ -130,6 +146,7 @@ def test_page_renders(browser):
 def test_every_sae_and_system_appears(browser):
     for system in SYSTEMS:
         assert sorted(rows(browser, system)) == sorted(SAES)
+        assert sorted(rows(browser, system, family="dynamics")) == sorted(SAES)
         assert sorted(rows(browser, system, "matched")) == sorted(SAES)
         marks = browser.evaluate(
             f"[...document.querySelectorAll('figure.front[data-system=\"{system}\"] path.point')]"
@@ -142,17 +159,31 @@ def test_every_sae_and_system_appears(browser):
         ) == 1  # fmt: skip
 
 
+def title(browser, col: str) -> str:
+    return browser.evaluate(f"document.querySelector('th[data-col=\"{col}\"]').title")
+
+
 def test_headers_carry_definition_and_direction(browser):
-    title = browser.evaluate("document.querySelector('th[data-col=\"fvu\"]').title")
-    assert METRICS["fvu"].formula in title and "lower is better" in title
-    title = browser.evaluate("document.querySelector('th[data-col=\"sparsity\"]').title")
-    assert "not ranked" in title
+    assert title(browser, "fvu") == f"fvu: {METRICS['fvu'].formula}. Better: lower"
+    assert title(browser, "sparsity").endswith("Better: reported")
+    assert title(browser, "ratio") == "ratio: a / b. Better: closer to 1"
+    assert title(browser, "oddity") == "oddity: c. Better: sideways"
+
+
+def test_per_system_metric_is_a_line_not_a_column(browser):
+    assert browser.evaluate("document.querySelectorAll('th[data-col=\"rate\"]').length") == 0
+    note = browser.evaluate(
+        "document.querySelector('#system-logistic .per-system').textContent"
+    )  # fmt: skip
+    assert "rate = 1" in note
 
 
 def test_best_is_marked_by_direction(browser):
-    assert best(browser, "henon", "fvu") == ["pca"]  # lower is better
+    assert best(browser, "henon", "fvu") == ["topk"]  # lower is better; pca is a reference row
     assert best(browser, "henon", "variance") == ["ksparse_chaos"]  # higher is better
+    assert best(browser, "henon", "ratio") == ["relu"]  # closest to 1
     assert best(browser, "henon", "l0") == []  # not ranked
+    assert best(browser, "henon", "oddity") == []  # an unknown direction is shown, not ranked
 
 
 def test_hover_shows_sae_seed_and_metrics(browser):
@@ -179,14 +210,13 @@ def test_clicking_a_header_sorts_rows(browser):
 
 
 def test_group_filter_hides_rows_and_moves_best(browser):
-    browser.click('input.group-filter[value="reference"]')
-    assert sorted(rows(browser, "henon")) == sorted(s for s in SAES if s != "pca")
+    browser.click('input.group-filter[value="core"]')
+    assert sorted(rows(browser, "henon")) == ["pca", "relu"]
+    assert best(browser, "henon", "fvu") == ["relu"]
+    marks = browser.evaluate("[...document.querySelectorAll('path.point')].map(p => p.dataset.sae)")
+    assert sorted(set(marks)) == ["pca", "relu"]
+    browser.click('input.group-filter[value="core"]')
     assert best(browser, "henon", "fvu") == ["topk"]
-    assert "pca" not in browser.evaluate(
-        "[...document.querySelectorAll('path.point')].map(p => p.dataset.sae)"
-    )
-    browser.click('input.group-filter[value="reference"]')
-    assert best(browser, "henon", "fvu") == ["pca"]
 
 
 def test_no_network_request(browser, page):

@@ -1,13 +1,12 @@
 """Drive a system-installed headless Chromium over the DevTools protocol, standard library only.
 
-Chromium is started with `--remote-debugging-pipe`: it reads JSON commands from fd 3 and writes
-replies and events to fd 4, each message ended by a NUL byte. No port, no websocket package, no
+Chromium is started with `--remote-debugging-pipe`: it reads JSON commands on fd 3 and writes
+replies and events on fd 4, each message ended by a NUL byte. No port, no websocket package, no
 browser download: the executable comes from PATH (or $CHROMIUM). Used by the HTML page's test
 and to screenshot `results/index.html`. It never fetches anything itself.
 """
 
 import base64
-import fcntl
 import json
 import os
 import select
@@ -47,8 +46,8 @@ class Browser:
         self._buffer = b""
         self._profile = tempfile.TemporaryDirectory(prefix="bench-chromium-")
         self._log = open(Path(self._profile.name) / "stderr.log", "wb")  # noqa: SIM115
-        to_child, self._write = os.pipe()  # we write commands, Chromium reads fd 3
-        self._read, from_child = os.pipe()  # Chromium writes fd 4, we read
+        to_child, self._write = os.pipe()  # we write commands, Chromium reads them on fd 3
+        self._read, from_child = os.pipe()  # Chromium writes on fd 4, we read
         args = [
             exe,
             "--headless",
@@ -67,20 +66,12 @@ class Browser:
             *(["--no-sandbox"] if os.geteuid() == 0 else []),  # Chromium refuses root otherwise
             "about:blank",
         ]
-
-        def wire_fds() -> None:  # in the child: its ends of the pipes become fds 3 and 4
-            high_in = fcntl.fcntl(to_child, fcntl.F_DUPFD, 10)  # out of the way of 3 and 4
-            high_out = fcntl.fcntl(from_child, fcntl.F_DUPFD, 10)
-            os.dup2(high_in, 3)
-            os.dup2(high_out, 4)
-
+        # sh moves the pipe ends from stdin/stdout onto fds 3 and 4 (no preexec_fn, thread-safe).
         self._proc = subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
+            ["/bin/sh", "-c", 'exec "$@" 3<&0 4>&1 0</dev/null 1>&2', "sh", *args],
+            stdin=to_child,
+            stdout=from_child,
             stderr=self._log,
-            pass_fds=(3, 4),
-            preexec_fn=wire_fds,  # noqa: PLW1509 (single-threaded use)
         )
         os.close(to_child)
         os.close(from_child)

@@ -20,17 +20,12 @@ from typing import Any
 import pandas as pd
 
 from bench.errors import BenchError
-from bench.metrics import METRICS
+from bench.metrics import DIRECTION, FAMILIES, METRICS
 
 ASSETS = Path(__file__).with_name("html_assets")
 GROUPS = ("core", "extended", "classic", "reference")
+UNRANKED = ("reference",)  # groups shown beside the competitors, never marked best
 ALPHA = 0.05
-DIRECTION = {
-    "higher": "higher is better",
-    "lower": "lower is better",
-    "one": "closer to 1 is better",
-    None: "reported, not ranked",
-}
 COLUMNS = {  # headers of the non-metric columns: (shown name, hover text)
     "label": ("sae", "SAE (with its setting hash when two settings share a name)"),
     "group": ("group", "core / extended / classic / reference"),
@@ -41,17 +36,39 @@ MIME = {".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".jp
 
 
 def metric_help(name: str) -> str:
-    """Hover text of a metric column: its formula and direction, from METRICS."""
-    if name in METRICS:
-        m = METRICS[name]
-        return f"{name} = {m.formula} ({DIRECTION.get(m.better, f'better: {m.better}')})"
-    return EXTRA_HELP.get(name, name)
+    """Hover text of a metric column: definition and direction as the README's table has them."""
+    if name not in METRICS:
+        return EXTRA_HELP.get(name, name)
+    m = METRICS[name]
+    scope = " (per system)" if m.per_system else ""
+    return f"{name}: {m.formula}{scope}. Better: {DIRECTION.get(m.better, m.better)}"
 
 
-def metric_columns(agg: pd.DataFrame) -> list[str]:
-    """Metrics with a `<m>_mean` column: METRICS order first, then any others in frame order."""
-    others = [c[: -len("_mean")] for c in agg.columns if c.endswith("_mean")]
-    return [m for m in METRICS if m in others] + [m for m in others if m not in METRICS]
+def family_columns(agg: pd.DataFrame, system: str) -> list[tuple[str, list[str]]]:
+    """(family, metrics) with a value on `system`, per-SAE metrics only, in METRICS order;
+    columns outside METRICS (the calibrated coefficient) join the core family."""
+    rows = agg[agg.system == system]
+    names = [c[: -len("_mean")] for c in rows if c.endswith("_mean") and rows[c].notna().any()]
+    order = {m: i for i, m in enumerate(METRICS)}
+    names.sort(key=lambda m: order.get(m, len(order)))
+    out: dict[str, list[str]] = {}
+    for name in names:
+        m = METRICS.get(name)
+        if not (m and m.per_system):
+            out.setdefault(m.family if m else "core", []).append(name)
+    return [(f, out[f]) for f in [*FAMILIES, *sorted(set(out) - set(FAMILIES))] if f in out]
+
+
+def per_system_note(agg: pd.DataFrame, system: str) -> str:
+    """The per-system metrics (one value for every SAE of a system) as one line."""
+    rows = agg[agg.system == system]
+    items = [
+        f'<span title="{_attr(metric_help(m.name))}"><code>{m.name}</code> = '
+        f"{_fmt(rows[f'{m.name}_mean'].mean())}</span>"
+        for m in METRICS.values()
+        if m.per_system and f"{m.name}_mean" in rows and rows[f"{m.name}_mean"].notna().any()
+    ]
+    return f'<p class="per-system">Per system: {"; ".join(items)}.</p>' if items else ""
 
 
 def group_order(*frames: pd.DataFrame | None) -> list[str]:
@@ -91,41 +108,42 @@ def _th(col: str, text: str, title: str, numeric: bool, better: str | None = Non
     )
 
 
-def leaderboard_table(agg: pd.DataFrame, system: str, kind: str) -> str:
-    """One system's rows of an aggregated frame as a sortable table; `kind` main or matched."""
-    metrics = metric_columns(agg)
-    head = [
-        _th(c, COLUMNS[c][0], COLUMNS[c][1], c == "n_seeds") for c in ("label", "group", "n_seeds")
-    ]
+def _td(col: str, value: Any, text: str, cls: str = "") -> str:
+    """A cell: `value` is what sorting reads (a number, a string or None), `text` is HTML."""
+    value = "" if value is None else repr(value) if isinstance(value, float) else value
+    klass = f' class="{cls}"' if cls else ""
+    return f'<td{klass} data-col="{_attr(col)}" data-value="{_attr(value)}">{text}</td>'
+
+
+def _table(attrs: str, head: list[str], body: list[str]) -> str:
+    return (
+        f'<div class="scroll"><table {attrs}><thead><tr>{"".join(head)}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def leaderboard_table(agg: pd.DataFrame, system: str, kind: str, family: str, metrics) -> str:
+    """One system's rows of an aggregated frame with `metrics` as columns; kind: main, matched."""
+    head = [_th(c, *COLUMNS[c], c == "n_seeds") for c in ("label", "group", "n_seeds")]
     head += [
-        _th(m, m, metric_help(m), True, METRICS[m].better if m in METRICS else None)
-        for m in metrics
+        _th(m, m, metric_help(m), True, getattr(METRICS.get(m), "better", None)) for m in metrics
     ]
     body = []
     for r in agg[agg.system == system].to_dict("records"):
-        cells = [
-            f'<td class="text" data-col="label" data-value="{_attr(r["label"])}">'
-            f"{escape(str(r['label']))}</td>",
-            f'<td class="text" data-col="group" data-value="{_attr(r["group"])}"><span '
-            f'class="group group-{_attr(r["group"])}">{escape(str(r["group"]))}</span></td>',
-            f'<td data-col="n_seeds" data-value="{_attr(r["n_seeds"])}">{r["n_seeds"]}</td>',
-        ]
+        sae, label, group = (str(r[c]) for c in ("sae", "label", "group"))
+        pill = f'<span class="group group-{_attr(group)}">{escape(group)}</span>'
+        cells = [_td("label", label, escape(label), "text"), _td("group", group, pill, "text")]
+        cells.append(_td("n_seeds", r["n_seeds"], str(r["n_seeds"])))
         for m in metrics:
             mean, std = _float(r[f"{m}_mean"]), _float(r.get(f"{m}_std"))
             spread = f' <span class="std">± {_fmt(std, ".2g")}</span>' if std is not None else ""
-            value = "" if mean is None else repr(mean)
-            cells.append(
-                f'<td data-col="{_attr(m)}" data-value="{value}">{_fmt(mean)}{spread}</td>'
-            )
+            cells.append(_td(m, mean, _fmt(mean) + spread))
         body.append(
-            f'<tr data-sae="{_attr(r["sae"])}" data-label="{_attr(r["label"])}" '
-            f'data-group="{_attr(r["group"])}">' + "".join(cells) + "</tr>"
-        )
-    return (
-        f'<div class="scroll"><table class="leaderboard" data-system="{_attr(system)}" '
-        f'data-kind="{kind}"><thead><tr>{"".join(head)}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
+            f'<tr data-sae="{_attr(sae)}" data-label="{_attr(label)}" data-group="{_attr(group)}">'
+            + "".join(cells) + "</tr>"
+        )  # fmt: skip
+    attrs = f'data-system="{_attr(system)}" data-kind="{kind}" data-family="{_attr(family)}"'
+    return _table(f'class="leaderboard" {attrs}', head, body)
 
 
 def tests_block(tests: pd.DataFrame, system: str) -> str:
@@ -134,40 +152,35 @@ def tests_block(tests: pd.DataFrame, system: str) -> str:
     if not len(rows):
         return ""
     refs = [c for c in rows.columns if c.endswith("_mean") and c != "other_mean"]
-    _require(
-        rows, ["sae", "metric", "other_mean", "p", *(refs[:1] or ["<reference>_mean"])], "tests"
-    )
-    ref_col = refs[0]
-    ref = ref_col[: -len("_mean")]
+    need = ["sae", "metric", "other_mean", "p", *(refs[:1] or ["<reference>_mean"])]
+    _require(rows, need, "significance frame")
+    ref = refs[0][: -len("_mean")]
     metrics = list(dict.fromkeys(rows.metric))
-    head = [_th("sae", "vs", "the SAE compared with " + ref, False)]
-    head += [
-        _th(m, m, metric_help(m) + " Cell: difference of means, p-value.", True) for m in metrics
-    ]
+    head = [_th("sae", "vs", f"the SAE {ref} is compared with", False)]
+    head += [_th(m, m, metric_help(m) + ". Cell: difference of means, p", True) for m in metrics]
     body = []
     for sae, group in rows.groupby("sae", sort=False):
-        cells = [f'<td class="text" data-col="sae" data-value="{_attr(sae)}">{escape(sae)}</td>']
         by_metric = group.set_index("metric")
+        cells = [_td("sae", sae, escape(sae), "text")]
         for m in metrics:
-            if m not in by_metric.index:
-                cells.append(f'<td data-col="{_attr(m)}" data-value="">–</td>')
-                continue
-            t = by_metric.loc[m]
-            p = _float(t.p)
-            sig = ' class="sig"' if p is not None and p < ALPHA else ""
-            cells.append(
-                f'<td{sig} data-col="{_attr(m)}" data-value="{"" if p is None else p!r}">'
-                f"{_fmt(t[ref_col] - t.other_mean, '+.3g')} (p {_fmt(p, '.2g')})</td>"
+            t = by_metric.loc[m] if m in by_metric.index else None
+            p = None if t is None else _float(t.p)
+            text = (
+                "–"
+                if t is None
+                else f"{_fmt(t[refs[0]] - t.other_mean, '+.3g')} (p {_fmt(p, '.2g')})"
             )
+            cells.append(_td(m, p, text, "sig" if p is not None and p < ALPHA else ""))
         body.append(f'<tr data-sae="{_attr(sae)}">{"".join(cells)}</tr>')
-    n_sig = int((rows.p < ALPHA).sum())
+    summary = (
+        f"Welch's t-tests, <code>{escape(ref)}</code> against each SAE: {len(rows)} tests on this "
+        f"system, {int((rows.p < ALPHA).sum())} with p &lt; {ALPHA} (no correction)"
+    )
+    table = _table('class="tests"', head, body)
     return (
-        f'<details class="significance" data-system="{_attr(system)}"><summary>Welch\'s t-tests, '
-        f"<code>{escape(ref)}</code> against each SAE: {len(rows)} tests on this system, {n_sig} "
-        f"with p &lt; {ALPHA} (no correction)</summary><p>Cells: difference of means ({escape(ref)}"
-        " − other), two-sided p; sorting a column sorts by p.</p>"
-        f'<div class="scroll"><table class="tests"><thead><tr>{"".join(head)}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div></details>"
+        f'<details class="significance" data-system="{_attr(system)}"><summary>{summary}</summary>'
+        f"<p>Cells: difference of means ({escape(ref)} − other), two-sided p; sorting a column "
+        f"sorts by p.</p>{table}</details>"
     )
 
 
@@ -215,24 +228,35 @@ def provenance_html(value: Any) -> str:
 
 
 def front_data(per_seed: pd.DataFrame, references: pd.DataFrame | None) -> dict[str, Any]:
-    """JSON-ready points (one per SAE × seed) and reference curves, per system."""
-    metrics = [m for m in METRICS if m in per_seed.columns]
+    """JSON-ready points (one per SAE × seed) and reference curves (one point per k), per system."""
+    metrics = [m.name for m in METRICS.values() if m.name in per_seed and not m.per_system]
     fronts: dict[str, Any] = {}
     for system, rows in per_seed.groupby("system", sort=False):
         points = [
             {k: r[k] for k in ("sae", "label", "group")}
             | {"seed": int(r["seed"]), "l0": _float(r["l0"]), "fvu": _float(r["fvu"])}
-            | {"metrics": {m: _float(r[m]) for m in metrics}}
+            | {"metrics": {m: v for m in metrics if (v := _float(r[m])) is not None}}
             for r in rows.to_dict("records")
         ]
         fronts[system] = {"points": points, "references": []}
     if references is not None and len(references):
+        if "reference" not in references and "sae" in references:
+            references = references.rename(columns={"sae": "reference"})
         _require(references, ["system", "reference", "k", "l0", "fvu"], "reference curves")
-        for (system, name), rows in references.groupby(["system", "reference"], sort=False):
+        mean = references.groupby(["system", "reference", "k"], sort=False)[["l0", "fvu"]].mean()
+        for (system, name), rows in mean.reset_index().groupby(["system", "reference"], sort=False):
             curve = [{c: _float(r[c]) for c in ("k", "l0", "fvu")} for _, r in rows.iterrows()]
             fronts.setdefault(system, {"points": [], "references": []})
             fronts[system]["references"].append({"name": name, "points": curve})
     return fronts
+
+
+def system_tables(agg: pd.DataFrame, system: str, kind: str) -> str:
+    return "".join(
+        f"<h3>{escape(FAMILIES.get(family, family))}</h3>"
+        + leaderboard_table(agg, system, kind, family, metrics)
+        for family, metrics in family_columns(agg, system)
+    )
 
 
 def section(anchor: str, title: str, body: str, cls: str = "") -> str:
@@ -262,8 +286,9 @@ def write_html(
       system, sae, label, group, n_seeds, `<metric>_mean`, `<metric>_std` (matched may be
       None or empty). tests: `stats.welch_tests` output (system, sae, metric, `<ref>_mean`,
       other_mean, p, ...). sections: (title, Markdown or HTML) pairs; their local images are
-      inlined. figures: image files to embed. references: system, reference, k, l0, fvu (one
-      row per point of a reference curve). provenance: any nested dict/list/DataFrame.
+      inlined. figures: image files to embed. references: system, reference (or sae), k, l0,
+      fvu; rows sharing (system, reference, k), e.g. seeds, are averaged into one point.
+      provenance: any nested dict/list/DataFrame.
     """
     _require(per_seed, ["system", "sae", "group", "seed", "label", "l0", "fvu"], "per-seed frame")
     _require(agg, ["system", "sae", "label", "group", "n_seeds"], "aggregated frame")
@@ -277,7 +302,7 @@ def write_html(
     for system in systems:
         anchor = f"system-{slug(system)}"
         nav.append((anchor, system))
-        parts = [leaderboard_table(agg, system, "main")]
+        parts = [system_tables(agg, system, "main"), per_system_note(agg, system)]
         if system in fronts:
             parts.append(
                 f'<figure class="front" data-system="{_attr(system)}"><svg viewBox="0 0 820 380" '
@@ -290,7 +315,8 @@ def write_html(
         body.append(section(anchor, system, "".join(parts), "system"))
     if matched is not None and len(matched):
         tables = [
-            f"<h3>{escape(s)} (matched L0)</h3>" + leaderboard_table(matched, s, "matched")
+            f'<h3 class="matched">{escape(s)} (matched L0)</h3>'
+            + system_tables(matched, s, "matched")
             for s in dict.fromkeys(matched.system)
         ]
         nav.append(("matched-l0", "Matched L0"))
@@ -315,7 +341,7 @@ def write_html(
         f'<span class="group group-{_attr(g)}">{escape(g)}</span></label>'
         for g in groups
     )
-    payload = {"saes": list(dict.fromkeys(per_seed.sae)), "groups": groups, "fronts": fronts}
+    payload = {"saes": [*dict.fromkeys(per_seed.sae)], "unranked": UNRANKED, "fronts": fronts}
     data = json.dumps(payload, allow_nan=False).replace("</", "<\\/")
     links = "".join(f'<a href="#{_attr(a)}">{escape(t)}</a>' for a, t in nav)
     page = Template((ASSETS / "page.html").read_text()).substitute(

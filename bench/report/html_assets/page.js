@@ -25,7 +25,8 @@
   // ---- tables ---------------------------------------------------------------------------
   function markBest(table) {
     table.querySelectorAll("td.best").forEach((td) => td.classList.remove("best"));
-    const rows = [...table.tBodies[0].rows].filter((r) => !r.hidden);
+    const rows = [...table.tBodies[0].rows]
+      .filter((r) => !r.hidden && !DATA.unranked.includes(r.dataset.group));
     table.querySelectorAll("th[data-better]").forEach((th) => {
       const score = SCORE[th.dataset.better];
       if (!score) return;
