@@ -1,14 +1,17 @@
-"""SAE variants, one file each; importing this package registers them all (cheaply: sae-lens
-is imported only when a variant builds its model)."""
+"""SAE variants, one file each; importing this package registers them all, in the order the
+leaderboard lists them (cheaply: sae-lens is imported only when a variant builds its model)."""
 
-from baselines import (  # noqa: F401
-    abstopk,
-    batchtopk,
-    gated,
-    jumprelu,
-    ksparse_chaos,
-    l1,
-    matryoshka,
+from baselines import (  # noqa: F401, I001  (this order is the listing order)
     relu,
+    l1,
     topk,
+    jumprelu,
+    gated,
+    ksparse_chaos,
+    batchtopk,
+    matryoshka,
+    abstopk,
+    mp,
+    pca,
+    sparse_coding,
 )

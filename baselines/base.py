@@ -53,3 +53,8 @@ class SAEVariant(ABC):
 
     def params(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def closed_form(cls: type) -> bool:
+    """True for a variant fitted without the training loop (a reference row: it overrides `fit`)."""
+    return cls.fit is not SAEVariant.fit

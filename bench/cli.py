@@ -38,6 +38,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     from bench.registry import sae_names, system_names
     from bench.run.cell import plan
     from bench.run.matrix import run_matrix
+    from bench.run.pool import resolve_jobs
 
     cfg, default_seeds = profile(args.profile)
     device = resolve_device(args.device)
@@ -64,6 +65,8 @@ def cmd_run(args: argparse.Namespace) -> None:
         args.executor,
         args.ray_address,
         console,
+        resolve_jobs(args.jobs, args.threads, device),
+        writable_dir(args.save_saes) if args.save_saes else None,
     )
 
 
@@ -77,8 +80,29 @@ def cmd_leaderboard(args: argparse.Namespace) -> None:
     records = RunStore(runs).load()
     if not records:
         raise BenchError(f"{runs} holds no finished cells")
-    write(records, writable_dir(args.out), console)
-    console.print(f"wrote {args.out}/: leaderboard.md, *.csv, figures/")
+    files = write(records, writable_dir(args.out), console)
+    from bench.report.browser import find_chromium, screenshot
+
+    if find_chromium():  # a picture of the page, where a browser is installed
+        files.append(screenshot(files[-1], Path(args.out) / "figures" / "leaderboard_page.png"))
+    console.print("wrote " + ", ".join(str(f) for f in files), soft_wrap=True)
+
+
+def cmd_randomness(args: argparse.Namespace) -> None:
+    from bench.device import resolve_device
+    from bench.randomness import command
+    from bench.registry import sae_names, system_names
+
+    command.run(
+        args.systems or system_names(),
+        sae_names(args.saes or ["all"]),
+        args.bits,
+        writable_dir(args.out),
+        resolve_device(args.device),
+        seed=args.seed,
+        save_saes_dir=args.save_saes,
+        extractions=tuple(args.extractions),
+    )
 
 
 def cmd_reproduce(args: argparse.Namespace) -> None:
@@ -149,6 +173,16 @@ def parser() -> argparse.ArgumentParser:
         default=1,
         help="torch CPU threads per cell (default 1: these small SAEs train faster on one)",
     )
+    run.add_argument(
+        "--jobs",
+        default="auto",
+        help="worker processes for the local executor (default auto: cores // --threads)",
+    )
+    run.add_argument(
+        "--save-saes",
+        metavar="DIR",
+        help="keep each finished cell's SAE (sae-lens format) and record in DIR/<cell key>/",
+    )
     run.add_argument("--executor", default="local", help="local | ray")
     run.add_argument("--ray-address", default=None, help="Ray cluster (default: RAY_ADDRESS)")
     run.set_defaults(func=cmd_run)
@@ -161,6 +195,21 @@ def parser() -> argparse.ArgumentParser:
         "--out", default="results/latest", help="directory for the tables (default: %(default)s)"
     )
     lb.set_defaults(func=cmd_leaderboard)
+
+    rnd = sub.add_parser("randomness", help="NIST SP 800-22 on bits drawn from SAE latents")
+    rnd.add_argument("--systems", nargs="+", metavar="NAME", help="default: all")
+    rnd.add_argument("--saes", nargs="+", metavar="NAME", help="names or groups (default: all)")
+    rnd.add_argument("--bits", type=int, default=1_000_000, help="bits per stream (default 1e6)")
+    rnd.add_argument("--out", default="results", help="directory for randomness.{md,csv}")
+    rnd.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    rnd.add_argument("--seed", type=int, default=0, help="the cells' seed (default 0)")
+    rnd.add_argument(
+        "--save-saes", type=Path, default=None, help="load (or save) trained SAEs here"
+    )
+    rnd.add_argument(
+        "--extractions", nargs="+", default=["threshold", "lsb"], help="threshold | lsb"
+    )
+    rnd.set_defaults(func=cmd_randomness)
 
     rep = sub.add_parser("reproduce", help="the seed paper's experiments")
     rep.add_argument("experiment", help="evolution | k-ablation | henon | divergence | all")

@@ -22,8 +22,7 @@ class TrainConfig:
     d_sae: int = 128
     k: int = 32  # active latents for TopK-style SAEs
     window: int = 0  # steps per window; 0 = the system's default (d_in ≈ 784)
-    divergence_windows: int = 8  # successive windows encoded by the divergence probe
-    divergence_eps: float = 1e-6
+    probe_orbits: int = 32  # twin orbits of the dynamics probe (P)
     target_l0: float = 0.0  # matched-L0 mode: calibrate coefficient SAEs to this L0 (0 = off)
 
     def check(self) -> None:
@@ -34,8 +33,8 @@ class TrainConfig:
             raise BenchError(f"lr must be positive, got {self.lr}")
         if self.window < 0:
             raise BenchError(f"window must be ≥ 0 (0 = the system's default), got {self.window}")
-        if self.divergence_windows < 2:
-            raise BenchError(f"divergence_windows must be ≥ 2, got {self.divergence_windows}")
+        if self.probe_orbits < 2:
+            raise BenchError(f"probe_orbits must be ≥ 2, got {self.probe_orbits}")
         if not 0 <= self.target_l0 <= self.d_sae:
             raise BenchError(f"target_l0 must be in [0, d_sae={self.d_sae}], got {self.target_l0}")
         if self.batch_size > self.n_train:
@@ -44,7 +43,7 @@ class TrainConfig:
 
 PROFILES: dict[str, tuple[TrainConfig, int]] = {
     # name: (settings, default number of seeds)
-    "quick": (TrainConfig(n_train=256, n_test=128, epochs=2, divergence_windows=4), 1),
+    "quick": (TrainConfig(n_train=256, n_test=128, epochs=2, probe_orbits=8), 1),
     "default": (TrainConfig(), 3),
     "full": (TrainConfig(n_train=20000, n_test=5000, epochs=20), 10),
 }

@@ -1,10 +1,12 @@
-"""Windows of a chaotic system as SAE inputs: generated, split, standardised.
+"""Windows of a system as SAE inputs: generated, split, standardised, with what metrics need.
 
 A sample is `window` consecutive observations from its own random start on the attractor,
-flattened to d_in = window · D. Each input dimension is standardised with the train split's
-mean and std; the held-out split, the divergence probe's windows and (matched-L0 runs only)
-the calibration windows, fresh ones neither trained on nor scored, use the same statistics.
-This module does not train or score anything.
+flattened to d_in = window · D, and its forecast target is the observation right after it
+(drawn in the same trajectory, so the windows are exactly those of `System.windows`). Each
+input dimension is standardised with the train split's mean and std. Beside the splits: the
+twin orbits of the dynamics probe (own random stream, raw units), fresh calibration windows
+(matched-L0 runs only), and ground truth where the system declares it. A recorded series
+(`split_samples`) supplies its own split. This module does not train or score anything.
 """
 
 import json
@@ -22,8 +24,25 @@ from systems.base import System
 class Dataset:
     train: torch.Tensor  # (n_train, d_in) float32, standardised
     test: torch.Tensor  # (n_test, d_in) float32, standardised
-    twins: torch.Tensor  # (2, divergence_windows, d_in): successive windows of twin trajectories
+    train_next: np.ndarray | None  # (n_train, D) raw: the observation after each window
+    test_next: np.ndarray | None  # (n_test, D)
     val: torch.Tensor | None  # (n_test, d_in) unseen windows for matched-L0 calibration, if any
+    mean: np.ndarray  # (d_in,) train mean
+    std: np.ndarray  # (d_in,) train std (zeros replaced by 1)
+    window: int
+    dim: int  # D
+    twins: np.ndarray | None  # (2, P, window + H, D) raw twin orbits; None: no equations
+    test_sources: np.ndarray | None  # (n_test, S) true sources of the held-out samples
+    features: np.ndarray | None  # (F, d_in) true features, unit rows in the standardised space
+
+    def standardise(self, raw: np.ndarray) -> torch.Tensor:
+        """Raw windows (n, d_in) → standardised float32 (as the SAE sees them)."""
+        return torch.from_numpy((raw - self.mean) / self.std).float()
+
+    def raw(self, x: torch.Tensor) -> np.ndarray:
+        """Standardised windows (n, d_in) → raw units, un-flattened (n, window, D) float64."""
+        out = x.double().cpu().numpy() * self.std + self.mean
+        return out.reshape(len(out), self.window, self.dim)
 
 
 def data_rng(system_name: str, seed: int) -> np.random.Generator:
@@ -35,7 +54,7 @@ _cache: dict[tuple, Dataset] = {}  # cells of one (system, seed) share their dat
 
 
 def make_dataset(system: System, cfg: TrainConfig, seed: int) -> Dataset:
-    sizes = (cfg.n_train, cfg.n_test, cfg.window, cfg.divergence_windows, cfg.divergence_eps)
+    sizes = (cfg.n_train, cfg.n_test, cfg.window, cfg.probe_orbits)
     key = (system.name, json.dumps(system.params(), sort_keys=True), sizes, cfg.target_l0 > 0, seed)
     if key not in _cache:
         if len(_cache) >= 8:
@@ -44,23 +63,61 @@ def make_dataset(system: System, cfg: TrainConfig, seed: int) -> Dataset:
     return _cache[key]
 
 
+def samples(system: System, n: int, rng: np.random.Generator, window: int):
+    """(windows (n, window · D), next observations (n, D) or None, sources (n, S) or None)."""
+    if hasattr(system, "labelled_windows"):  # ground truth: samples with their sources
+        windows, sources = system.labelled_windows(n, rng, window)
+        return windows, None, sources
+    traj = system.trajectories(n, window + 1, rng)  # (n, window + 1, D): same starts as windows
+    return traj[:, :window].reshape(n, window * system.dim), traj[:, window], None
+
+
 def _build(system: System, cfg: TrainConfig, seed: int) -> Dataset:
     rng = data_rng(system.name, seed)
     window = cfg.window or system.window
-    windows = system.windows(cfg.n_train + cfg.n_test, rng, window)  # (n, d_in) float64
-    train, test = windows[: cfg.n_train], windows[cfg.n_train :]
+    if hasattr(system, "split_samples"):  # a recorded series: held-out windows from its end
+        (train, train_next), (test, test_next) = system.split_samples(
+            cfg.n_train, cfg.n_test, window, rng
+        )
+        test_sources = None
+    else:
+        windows, nxt, sources = samples(system, cfg.n_train + cfg.n_test, rng, window)
+        train, test = windows[: cfg.n_train], windows[cfg.n_train :]
+        train_next, test_next = (
+            (None, None) if nxt is None else (nxt[: cfg.n_train], nxt[cfg.n_train :])
+        )
+        test_sources = None if sources is None else sources[cfg.n_train :]
     mean, std = train.mean(axis=0), train.std(axis=0)
     std = np.where(std > 0, std, 1.0)
 
-    steps = cfg.divergence_windows * window
-    pair = system.twin_trajectories(steps, cfg.divergence_eps, rng)  # (2, steps, D)
-    twins = pair.reshape(2, cfg.divergence_windows, window * system.dim)
+    twins = None
+    if getattr(system, "can_twin", False):  # its own stream: train and test stay as they were
+        probe_rng = data_rng(f"{system.name}:probe", seed)
+        horizon = system.probe_horizon()
+        twins = system.twin_orbits(cfg.probe_orbits, window, horizon, system.probe_eps, probe_rng)
 
-    def standardise(a: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy((a - mean) / std).float()
+    features = None
+    if hasattr(system, "features") and system.features(window) is not None:
+        from systems.ground_truth import standardised_features
 
-    val = None
+        features = standardised_features(system.features(window), std)
+
+    data = Dataset(
+        train=torch.from_numpy((train - mean) / std).float(),
+        test=torch.from_numpy((test - mean) / std).float(),
+        train_next=train_next,
+        test_next=test_next,
+        val=None,
+        mean=mean,
+        std=std,
+        window=window,
+        dim=test.shape[1] // window,
+        twins=twins,
+        test_sources=test_sources,
+        features=features,
+    )
     if cfg.target_l0:  # its own stream: train, test and twins stay those of a plain run
         val_rng = data_rng(f"{system.name}:calibration", seed)
-        val = standardise(system.windows(cfg.n_test, val_rng, window))
-    return Dataset(standardise(train), standardise(test), standardise(twins), val)
+        val = data.standardise(samples(system, cfg.n_test, val_rng, window)[0])
+        data = Dataset(**{**data.__dict__, "val": val})
+    return data

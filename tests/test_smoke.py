@@ -1,11 +1,14 @@
-"""End to end: the whole matrix in the quick profile, then the leaderboard, then a resume."""
+"""End to end: the whole matrix in the quick profile, then the leaderboard, then a resume.
+Counts and names come from the registry, so a new system or SAE is covered with no edit."""
 
 import json
 import math
 
 from bench.cli import main
 from bench.metrics import METRICS
-from bench.registry import sae_names, system_names
+from bench.registry import get_system, sae_names, system_names
+
+DYNAMICS = ("state_space_divergence", "spectrum_distance", "lyapunov_ratio", "sensitivity")
 
 
 def test_quick_matrix_end_to_end(tmp_path, capsys):
@@ -13,11 +16,13 @@ def test_quick_matrix_end_to_end(tmp_path, capsys):
     assert main(["run", "--profile", "quick", "--out", out, "--threads", "2"]) == 0
     records = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
     n_cells = len(system_names()) * len(sae_names(["core"]))
-    assert n_cells == 24 and len(records) == n_cells
+    assert len(records) == n_cells
     assert {r["status"] for r in records} == {"ok"}, [r["error"] for r in records]
     for r in records:
-        assert set(r["metrics"]) == set(METRICS)
-        assert all(math.isfinite(v) for v in r["metrics"].values()), r["metrics"]
+        assert set(r["metrics"]) <= set(METRICS)
+        assert all(math.isfinite(r["metrics"][m]) for m in ("l0", "fvu", "cossim", "omp_fvu"))
+        if get_system(r["system"])().can_twin:  # a system with equations: the probe applies
+            assert all(math.isfinite(r["metrics"][m]) for m in (*DYNAMICS, "forecast_r2"))
         assert r["device"] == "cpu" and r["versions"]["sae-lens"] and r["wall_s"] > 0
 
     assert main(["leaderboard", "--runs", f"{out}/runs.jsonl", "--out", out]) == 0

@@ -30,13 +30,29 @@ MAX_WINDOWS = 100_000  # a stream that needs more windows is reported short, not
 
 def model_and_data(cell, device: str, save_saes_dir: Path | None):
     """(model with encode(x (n, d_in) float32) → (n, m), data with standardise, system and
-    window) of one cell: the one place that gets a trained model (loads it from
-    save_saes_dir when saved there)."""
+    window) of one cell: the one place that gets a trained model. With save_saes_dir, a model
+    saved there by `run --save-saes` (or by an earlier call) is loaded instead of trained."""
+    from types import SimpleNamespace
+
+    from bench.data import make_dataset
+    from bench.registry import get_system
+    from bench.run.save import save_sae
     from bench.run.score import trained_model
 
-    if save_saes_dir is None:
-        return trained_model(cell, device)
-    return trained_model(cell, device, save_saes_dir=save_saes_dir)
+    system = get_system(cell.system)(**cell.system_params)
+    saved = None if save_saes_dir is None else Path(save_saes_dir) / cell.key
+    if saved is not None and (saved / "cfg.json").is_file():
+        from sae_lens import SAE
+
+        model, data = (
+            SAE.load_from_disk(str(saved), device=device),
+            make_dataset(system, cell.config, cell.seed),
+        )
+    else:
+        _, model, data, _ = trained_model(cell, device)
+        if saved is not None:
+            save_sae(model, cell, Path(save_saes_dir))
+    return model, SimpleNamespace(standardise=data.standardise, system=system, window=data.window)
 
 
 class WindowPool:

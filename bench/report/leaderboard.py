@@ -1,13 +1,13 @@
 """Leaderboard tables from `runs.jsonl`: per system, SAEs as rows, metrics as mean ± std.
 
-The best mean of every ranked metric (direction from `bench.metrics.METRICS`) is marked per
-system; Welch's t-tests of K-Sparse Chaos against each baseline sit beside it, then the
-matched-L0 table (coefficient SAEs calibrated to the TopK-style SAEs' L0) and the figures.
-Printed with rich; written as Markdown, CSV and PNG. Failed cells are listed, not ranked.
-This module reads records only: it never trains.
+Per system one table per metric family (sparsity and reconstruction, SAEBench parity, dynamics,
+ground truth where the system has it), the best competitor per ranked column marked (direction
+from `bench.metrics.METRICS`; reference rows ranked apart), the per-system dynamics values
+beside them, Welch's t-tests of K-Sparse Chaos against each SAE, the matched-L0 table, the
+failed cells, figures and the web page. Printed with rich; written as Markdown, CSV, PNG and
+HTML. This module reads records only: it never trains.
 """
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,18 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from bench.metrics import METRICS
-from bench.report.figures import write_figures
+from bench.errors import BenchError
+from bench.metrics import FAMILIES, METRICS
+from bench.registry import get_system
+from bench.report.frames import (
+    aggregate,
+    best_labels,
+    frame,
+    label_rows,
+    matched_rows,
+    split_curves,
+)
+from bench.report.html import write_html
 from bench.report.stats import REFERENCE, TESTED, p_text, welch_tests
 
 # The terminal shows these, under short names; the files hold every metric.
@@ -26,86 +36,31 @@ CONSOLE_METRICS = {
     "l0": "l0",
     "dead_frac": "dead",
     "variance": "var",
-    "decoded_variance": "dec.var",
     "fvu": "fvu",
-    "score": "score",
+    "state_space_divergence": "D_stsp",
+    "sensitivity": "sens",
+    "forecast_r2": "fc.r2",
 }
-
-
-def setting_of(record: dict[str, Any]) -> str:
-    """Hash of everything that defines a cell except its seed: rows with equal settings pool."""
-    parts = {k: record.get(k) for k in ("system", "sae", "config", "system_params", "sae_params")}
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:6]
-
-
-def frame(records: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(finished cells: one row per key, latest wins; failed cells that never finished)."""
-    rows = [
-        {
-            "key": r["key"],
-            "system": r["system"],
-            "sae": r["sae"],
-            "seed": r["seed"],
-            "status": r.get("status"),
-            "error": r.get("error"),
-            "setting": setting_of(r),
-            "k": r["config"]["k"],
-            "target_l0": r["config"].get("target_l0", 0.0),
-            "l0_control": r.get("l0_control"),
-            "coefficient": (r.get("calibration") or {}).get("coefficient"),
-            **r.get("metrics", {}),
-        }
-        for r in records
-    ]
-    df = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["key", "status"])
-    ok = df[df.status == "ok"].drop_duplicates("key", keep="last")
-    failed = df[(df.status != "ok") & ~df.key.isin(ok.key)].drop_duplicates("key", keep="last")
-    return ok, failed
-
-
-def matched_rows(ok: pd.DataFrame) -> pd.DataFrame:
-    """Calibrated cells, and the TopK-style cells whose k equals a calibration target."""
-    calibrated = ok[ok.l0_control == "calibrated"]
-    targets = set(calibrated.target_l0.round().astype(int))
-    return pd.concat([ok[(ok.l0_control == "k") & ok.k.isin(targets)], calibrated])
-
-
-def aggregate(per_seed: pd.DataFrame) -> pd.DataFrame:
-    """One row per (system, sae, setting): label, n_seeds, `<metric>_mean`, `<metric>_std`."""
-    metrics = [m for m in [*METRICS, "coefficient"] if m in per_seed.columns]
-    if "coefficient" in metrics and per_seed.coefficient.isna().all():
-        metrics.remove("coefficient")
-    grouped = per_seed.groupby(["system", "sae", "setting"], sort=False)
-    agg = grouped[metrics].agg(["mean", "std"])
-    agg.columns = [f"{m}_{stat}" for m, stat in agg.columns]
-    agg.insert(0, "n_seeds", grouped.size())
-    agg = agg.reset_index()
-    ambiguous = agg.duplicated(["system", "sae"], keep=False)
-    agg.insert(2, "label", agg.sae.where(~ambiguous, agg.sae + " (" + agg.setting + ")"))
-    return agg
-
-
-def best_labels(agg: pd.DataFrame, system: str) -> dict[str, set[str]]:
-    """For each ranked metric, the rows whose mean is best on `system`."""
-    rows = agg[agg.system == system]
-    out = {}
-    for m in METRICS.values():
-        col = f"{m.name}_mean"
-        if m.better and col in rows and rows[col].notna().any():
-            target = rows[col].max() if m.better == "higher" else rows[col].min()
-            out[m.name] = set(rows.label[np.isclose(rows[col], target, rtol=1e-9, atol=0)])
-    return out
+MARK = {"higher": " ↑", "lower": " ↓", "one": " →1", None: ""}
 
 
 def cell_text(mean: float, std: float) -> str:
     if np.isnan(mean):
-        return "–"
+        return "—"
     return f"{mean:.4g}" if np.isnan(std) else f"{mean:.4g} ± {std:.2g}"
 
 
 def header(metric: str) -> str:
-    better = METRICS[metric].better if metric in METRICS else None
-    return metric + {"higher": " ↑", "lower": " ↓", None: ""}[better]
+    return metric + MARK[METRICS[metric].better if metric in METRICS else None]
+
+
+def columns(agg: pd.DataFrame, system: str, family: str) -> list[str]:
+    """The family's per-SAE metrics with at least one value on this system."""
+    rows = agg[agg.system == system]
+    names = [m.name for m in METRICS.values() if m.family == family and not m.per_system]
+    if family == "core" and "coefficient_mean" in agg:
+        names.append("coefficient")
+    return [m for m in names if f"{m}_mean" in rows and rows[f"{m}_mean"].notna().any()]
 
 
 def rows_for(agg: pd.DataFrame, system: str, metrics: list[str], bold: tuple[str, str]):
@@ -116,11 +71,11 @@ def rows_for(agg: pd.DataFrame, system: str, metrics: list[str], bold: tuple[str
         for m in metrics:
             text = cell_text(row[f"{m}_mean"], row[f"{m}_std"])
             cells.append(f"{bold[0]}{text}{bold[1]}" if row.label in best.get(m, ()) else text)
-        yield row.label, row.n_seeds, cells
+        label = f"{row.label} (ref)" if row.group == "reference" else row.label
+        yield label, row.n_seeds, cells
 
 
-def md_table(agg: pd.DataFrame, system: str) -> list[str]:
-    metrics = [m for m in [*METRICS, "coefficient"] if f"{m}_mean" in agg.columns]
+def md_table(agg: pd.DataFrame, system: str, metrics: list[str]) -> list[str]:
     lines = [
         "| sae | seeds | " + " | ".join(map(header, metrics)) + " |",
         "|---|---|" + "---|" * len(metrics),
@@ -130,41 +85,89 @@ def md_table(agg: pd.DataFrame, system: str) -> list[str]:
     return lines
 
 
+def system_values(per_seed: pd.DataFrame, system: str) -> str:
+    """The per-system dynamics values: λ₁ through the windows against the reference, and the
+    forecast probe on the raw windows."""
+    rows = per_seed[per_seed.system == system].drop_duplicates("seed")
+    parts = []
+    if "input_lyapunov" in rows and rows.input_lyapunov.notna().any():
+        try:
+            cls = get_system(system)
+            ref = f" (reference {cls.lyapunov:g} per {cls.time_unit})"
+        except BenchError:
+            ref = ""
+        values = rows.input_lyapunov.astype(float)
+        parts.append(f"λ₁ through the windows `input_lyapunov` = {values.mean():.4g}{ref}")
+    if "forecast_r2_input" in rows and rows.forecast_r2_input.notna().any():
+        parts.append(f"`forecast_r2_input` = {rows.forecast_r2_input.astype(float).mean():.4g}")
+    return ("Per system (mean over seeds): " + "; ".join(parts) + ".") if parts else ""
+
+
 def md_tests(tests: pd.DataFrame, system: str) -> list[str]:
     rows = tests[tests.system == system] if len(tests) else tests
     if not len(rows):
         return []
+    tested = [m for m in TESTED if m in set(rows.metric)]
     lines = [
         f"Welch's t-test, `{REFERENCE}` against each SAE ({len(rows)} tests on this "
         "system, no correction; * p < 0.05). Cells: difference of means "
         f"({REFERENCE} − other), p-value.",
         "",
-        "| vs | " + " | ".join(TESTED) + " |",
-        "|---|" + "---|" * len(TESTED),
+        "| vs | " + " | ".join(tested) + " |",
+        "|---|" + "---|" * len(tested),
     ]
     for sae, group in rows.groupby("sae", sort=False):
         by_metric = group.set_index("metric")
         cells = [
             f"{r[f'{REFERENCE}_mean'] - r.other_mean:+.3g} (p {p_text(r.p)})"
-            for _, r in by_metric.loc[list(TESTED)].iterrows()
+            for _, r in by_metric.loc[tested].iterrows()
         ]
         lines.append(f"| {sae} | " + " | ".join(cells) + " |")
     return [*lines, ""]
 
 
-def markdown(
-    agg: pd.DataFrame, matched: pd.DataFrame, tests: pd.DataFrame, failed: pd.DataFrame
-) -> str:
+def system_section(agg, per_seed, tests, system: str) -> list[str]:
+    lines = [f"## {system}", ""]
+    for family, title in FAMILIES.items():
+        metrics = columns(agg, system, family)
+        if metrics:
+            lines += [f"### {title}", "", *md_table(agg, system, metrics), ""]
+    note = system_values(per_seed, system)
+    return [*lines, *([note, ""] if note else []), *md_tests(tests, system)]
+
+
+def curve_lines(curves: pd.DataFrame) -> list[str]:
+    if not len(curves) or curves.k.nunique() < 2:
+        return []
+    table = curves.groupby(["system", "sae", "k"]).fvu.mean().unstack("k")
+    ks = list(table.columns)
+    lines = [
+        "# Reference curves (FVU by k)",
+        "",
+        "| system | reference | " + " | ".join(f"k = {k}" for k in ks) + " |",
+        "|---|---|" + "---|" * len(ks),
+    ]
+    for (system, sae), row in table.iterrows():
+        lines.append(
+            f"| {system} | {sae} | " + " | ".join(cell_text(v, np.nan) for v in row) + " |"
+        )
+    return [*lines, ""]
+
+
+def markdown(agg, per_seed, matched, tests, failed, curves) -> str:
     lines = [
         "# Leaderboard",
         "",
-        "Mean ± std over seeds on the held-out split; **bold** = best "
-        "per system (↑ higher is better, ↓ lower is better; unmarked columns are reported, "
-        "not ranked). Figures: `figures/`.",
+        "Mean ± std over seeds on the held-out split; **bold** = best competitor per system "
+        "(↑ higher is better, ↓ lower is better, →1 closer to 1 is better; unmarked columns are "
+        "reported, not ranked). Rows marked (ref) are references (PCA, sparse coding), ranked "
+        "apart; — = does not apply. Figures: `figures/`; the same tables as a page: "
+        "`index.html`.",
         "",
     ]
     for system in agg.system.unique():
-        lines += [f"## {system}", "", *md_table(agg, system), "", *md_tests(tests, system)]
+        lines += system_section(agg, per_seed, tests, system)
+    lines += curve_lines(curves)
     if len(matched):
         lines += [
             "# Matched L0",
@@ -176,7 +179,8 @@ def markdown(
             "",
         ]
         for system in matched.system.unique():
-            lines += [f"## {system} (matched L0)", "", *md_table(matched, system), ""]
+            lines += [f"## {system} (matched L0)", ""]
+            lines += [*md_table(matched, system, columns(matched, system, "core")), ""]
     if len(failed):
         lines += ["# Failed cells", "", "| system | sae | seed | error |", "|---|---|---|---|"]
         lines += [f"| {r.system} | {r.sae} | {r.seed} | {r.error} |" for r in failed.itertuples()]
@@ -186,32 +190,86 @@ def markdown(
 
 def print_tables(agg: pd.DataFrame, failed: pd.DataFrame, console: Console) -> None:
     metrics = [m for m in CONSOLE_METRICS if f"{m}_mean" in agg.columns]
+    width = max([len(f"{label} (ref)") for label in agg.label] + [3])
     for system in agg.system.unique():
+        shown = [m for m in metrics if agg[agg.system == system][f"{m}_mean"].notna().any()]
+        heads = {m: header(m).replace(m, CONSOLE_METRICS[m]) for m in shown}
+        # a narrow terminal shows fewer columns rather than cut names (the files hold them all)
+        while shown and width + 8 + sum(max(len(heads[m]), 6) + 3 for m in shown) > console.width:
+            shown.pop()
         table = Table(title=system, title_justify="left")
-        table.add_column("sae")
-        table.add_column("n", justify="right")
-        for m in metrics:
-            table.add_column(header(m).replace(m, CONSOLE_METRICS[m]), justify="right")
-        for label, n, cells in rows_for(agg, system, metrics, ("[bold green]", "[/]")):
-            table.add_row(label, str(n), *cells)
+        table.add_column("sae", no_wrap=True, min_width=width)
+        table.add_column("n", justify="right", no_wrap=True)
+        for m in shown:
+            table.add_column(heads[m], justify="right", no_wrap=True)
+        for label, n, cells in rows_for(agg, system, shown, ("[bold green]", "[/]")):
+            table.add_row(label, str(n), *[c.split(" ± ")[0] for c in cells])
         console.print(table)
     for r in failed.itertuples():
         console.print(f"[red]failed[/] {r.system} / {r.sae} / seed {r.seed}: {r.error}")
 
 
-def write(records: list[dict[str, Any]], out: Path, console: Console) -> pd.DataFrame:
-    """Print the leaderboard; write leaderboard.{md,csv}, matched and significance CSVs, figures."""
+def write(records: list[dict[str, Any]], out: Path, console: Console) -> list[Path]:
+    """Print the leaderboard; write its Markdown, CSVs, figures and page. Returns the files."""
+    from bench.report.figures import write_figures
+
     ok, failed = frame(records)
-    plain = ok[ok.target_l0 == 0]
+    plain, curves = split_curves(label_rows(ok[ok.target_l0 == 0]))
     agg = aggregate(plain)
-    matched = aggregate(matched_rows(ok)) if (ok.l0_control == "calibrated").any() else agg[:0]
-    tests = welch_tests(plain)
+    calibrated = (ok.l0_control == "calibrated").any()
+    matched = aggregate(label_rows(matched_rows(ok))) if calibrated else agg[:0]
+    tests = welch_tests(plain[plain.group != "reference"])
     print_tables(agg, failed, console)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "leaderboard.md").write_text(markdown(agg, matched, tests, failed))
-    agg.to_csv(out / "leaderboard.csv", index=False, float_format="%.6g")
-    matched.to_csv(out / "leaderboard_matched_l0.csv", index=False, float_format="%.6g")
-    tests.to_csv(out / "significance.csv", index=False, float_format="%.6g")
+    files = [
+        out / name
+        for name in (
+            "leaderboard.md",
+            "leaderboard.csv",
+            "leaderboard_matched_l0.csv",
+            "significance.csv",
+        )
+    ]
+    files[0].write_text(markdown(agg, plain, matched, tests, failed, curves))
+    agg.to_csv(files[1], index=False, float_format="%.6g")
+    matched.to_csv(files[2], index=False, float_format="%.6g")
+    tests.to_csv(files[3], index=False, float_format="%.6g")
     if len(agg):
-        write_figures(plain, agg, out / "figures")
-    return agg
+        files += write_figures(plain, agg, curves, out / "figures")
+    sections = [
+        (title, path.read_text())
+        for title, path in (("Randomness of bits drawn from the latents", out / "randomness.md"),)
+        if path.is_file()
+    ]
+    figures = [f for f in files if f.suffix == ".png"]
+    files.append(
+        write_html(
+            out,
+            plain,
+            agg,
+            matched,
+            tests,
+            sections,
+            figures,
+            curves,
+            provenance(records, ok, failed),
+        )
+    )
+    return files
+
+
+def provenance(records: list[dict[str, Any]], ok: pd.DataFrame, failed: pd.DataFrame) -> dict:
+    """Where the numbers come from: versions, settings, cells, failures, time, dates."""
+    finished = sorted(r["finished_at"] for r in records if r.get("finished_at"))
+    configs = {json.dumps(r["config"], sort_keys=True) for r in records}
+    return {
+        "package versions": records[-1].get("versions", {}),
+        "settings (config) of the cells": [json.loads(c) for c in sorted(configs)],
+        "cells": {"finished": len(ok), "failed": len(failed), "records": len(records)},
+        "failures": [
+            f"{r.system} / {r.sae} / seed {r.seed}: {r.error}" for r in failed.itertuples()
+        ],
+        "cell time (sum of wall_s)": f"{pd.to_numeric(ok.wall_s).sum():.0f} s",
+        "devices and threads": sorted({f"{r.get('device')} × {r.get('threads')}" for r in records}),
+        "first and last cell finished": [finished[0], finished[-1]] if finished else [],
+    }

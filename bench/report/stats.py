@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats
 
 REFERENCE = "ksparse_chaos"
-TESTED = ("dead_frac", "variance", "decoded_variance", "fvu")
+TESTED = ("dead_frac", "variance", "decoded_variance", "fvu", "sensitivity", "forecast_r2")
 ALPHA = 0.05
 
 
@@ -20,13 +20,14 @@ def welch_tests(
 ) -> pd.DataFrame:
     """One row per (system, sae, metric): both means, Welch's t and its two-sided p-value.
 
-    per_seed: one row per finished cell with columns system, sae and the metrics. Pairs with
-    fewer than two seeds on either side are left out; p is NaN when both sides are constant.
+    per_seed: one row per finished cell with columns system, label (the SAE and what sets its
+    row apart) and the metrics. Pairs with fewer than two seeds on either side are left out; p
+    is NaN when both sides are constant.
     """
     rows = []
     for system, group in per_seed.groupby("system", sort=False):
-        ref = group[group.sae == reference]
-        for sae, other in group.groupby("sae", sort=False):
+        ref = group[group.label == reference]
+        for sae, other in group.groupby("label", sort=False):
             if sae == reference or len(ref) < 2 or len(other) < 2:
                 continue
             for metric in metrics:
