@@ -1,12 +1,20 @@
 """The contract every chaotic system follows, and the window sampling built on it.
 
 A system is a dataclass whose fields are its parameters. It supplies raw initial states in
-its basin (`initial_states`) and an integrator that records observations (`advance`); this
-base turns those into on-attractor trajectories `(n, T, D)` (after discarding a transient),
-into twin trajectories for the divergence probe, and refuses non-finite output. It does not
-know about SAEs, windows' standardisation or training.
+its basin (`initial_states`), an integrator that records observations (`advance`) and what
+an observation of a state is (`observe`). This base turns those into on-attractor
+trajectories `(n, T, D)` (after discarding a transient), into windows, into the twin orbits
+of the dynamics probe (`twin_orbits`) and the seed paper's twin trajectories, and refuses
+non-finite output. It also declares what the dynamics metrics need: `delay_lag` (steps) and
+`obs_dt` (time units per observation step). It does not know about SAEs, standardisation
+or training.
+
+Reproducibility: generators use only correctly rounded IEEE operations (+ − × ÷ sqrt), so
+the same seed gives bit-identical data on every machine; integrations run under
+`np.errstate` so a blow-up surfaces as one `BenchError`, not as numpy warnings.
 """
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
@@ -14,6 +22,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bench.errors import BenchError
+
+WARMUP_STEPS = 300  # least Benettin warm-up before a twin displacement, in observation steps
+WARMUP_LYAPUNOV_TIMES = 5.0  # ... and at least this many Lyapunov times 1/λ₁
+MAX_PROBE_HORIZON = 2000  # cap on the probe's horizon (slow systems such as Mackey-Glass)
 
 
 @dataclass
@@ -24,8 +36,14 @@ class System(ABC):
     dim: ClassVar[int]  # D: numbers observed per step
     window: ClassVar[int]  # default window length in steps; window * dim ≈ 784
     lyapunov: ClassVar[float]  # reference largest Lyapunov exponent (per `time_unit`)
+    references: ClassVar[dict[str, float]] = {}  # other literature values the tests check
     time_unit: ClassVar[str]  # "iteration" for maps, "time unit" for flows
     transient: ClassVar[int]  # observation steps discarded before recording
+    can_twin: ClassVar[bool] = True  # False for a recorded series: no twin-orbit probe
+    probe_eps: ClassVar[float] = 1e-9  # twin displacement (state units), far above rounding
+    # Time units per observation step: 1 for maps. Flows redefine it as a dataclass field; not
+    # annotated here, which would make it the first field of every subclass that does.
+    obs_dt = 1.0
 
     @abstractmethod
     def initial_states(self, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -38,6 +56,15 @@ class System(ABC):
         Returns the observations (n, steps, D) float64 and the final state.
         """
 
+    def observe(self, state: np.ndarray) -> np.ndarray:
+        """The observation (n, D) of states (n, *state); by default the state itself."""
+        return np.asarray(state, dtype=np.float64).reshape(len(state), self.dim)
+
+    @property
+    def delay_lag(self) -> int:
+        """ℓ, the lag of the delay plane (o_t, o_{t+ℓ}) in observation steps."""
+        return 1
+
     def validate(self) -> None:
         """Raise `BenchError` naming the system and the parameter when a parameter is invalid."""
         return  # a system with no constraints on its parameters
@@ -45,18 +72,31 @@ class System(ABC):
     def params(self) -> dict[str, Any]:
         return asdict(self)
 
+    def run(self, state: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+        """`advance` with numpy's overflow / invalid warnings silenced (`_finite` reports)."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self.advance(state, steps)
+
     def settle(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n independent states on the attractor: random starts run through the transient."""
         _check_positive(self, n=n)
         self.validate()
-        _, state = self.advance(self.initial_states(n, rng), self.transient)
+        _, state = self.run(self.initial_states(n, rng), self.transient)
         return state
 
     def trajectories(self, n: int, steps: int, rng: np.random.Generator) -> np.ndarray:
         """n on-attractor trajectories of `steps` observations each: (n, steps, D) float64."""
         _check_positive(self, n=n, steps=steps)
-        obs, _ = self.advance(self.settle(n, rng), steps)
+        obs, _ = self.run(self.settle(n, rng), steps)
         return _finite(self, obs)
+
+    def windows(self, n: int, rng: np.random.Generator, window: int | None = None) -> np.ndarray:
+        """n samples, each `window` consecutive observations from its own random start,
+        flattened: (n, window * D) float64."""
+        window = window or self.window
+        return self.trajectories(n, window, rng).reshape(n, window * self.dim)
+
+    # --- the seed paper's probe (kept for `reproduce divergence`) ---
 
     def perturb(self, state: np.ndarray, eps: float, rng: np.random.Generator) -> np.ndarray:
         """A copy of `state` (1, *state) moved by a random vector of Euclidean norm `eps`."""
@@ -68,14 +108,91 @@ class System(ABC):
         _check_positive(self, steps=steps)
         state = self.settle(1, rng)
         pair = np.concatenate([state, self.perturb(state, eps, rng)])
-        obs, _ = self.advance(pair, steps)
+        obs, _ = self.run(pair, steps)
         return _finite(self, obs)
 
-    def windows(self, n: int, rng: np.random.Generator, window: int | None = None) -> np.ndarray:
-        """n samples, each `window` consecutive observations from its own random start,
-        flattened: (n, window * D) float64."""
-        window = window or self.window
-        return self.trajectories(n, window, rng).reshape(n, window * self.dim)
+    # --- the twin-orbit probe of the dynamics metrics ---
+
+    def probe_horizon(self, eps: float | None = None) -> int:
+        """H: steps for a displacement eps to grow to the attractor's size (taken as 1) at the
+        reference λ₁, plus 25 %, capped at `MAX_PROBE_HORIZON`; 2 · window if λ₁ is unknown."""
+        rate = self.lyapunov * self.obs_dt  # growth per observation step
+        if not (np.isfinite(rate) and rate > 0):
+            return min(2 * self.window, MAX_PROBE_HORIZON)
+        steps = 1.25 * math.log(1.0 / (eps or self.probe_eps)) / rate
+        return int(min(math.ceil(steps) + 10, MAX_PROBE_HORIZON))
+
+    def twin_orbits(
+        self, n_orbits: int, window: int, horizon: int, eps: float, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Orbits a and their twins b: (2, n_orbits, window + horizon, D) float64, raw units.
+
+        a and b share observations 0 … window − 2. At index window − 1 (the last observation
+        of the first window) b's state is a's displaced by `eps` (Euclidean norm over the whole
+        state, e.g. Mackey-Glass' history buffer) along the leading Lyapunov vector; both then
+        run `horizon` more steps. The vector comes from a Benettin warm-up by finite
+        differences: a random displacement, carried along a and renormalised to eps every
+        `_renorm_every()` steps, for max(window, `WARMUP_STEPS`, 5 / (λ₁ Δt)) steps up to that
+        point. The j-th windows are orbits[..., j : j + window, :], j = 0 … horizon.
+        Draws from `rng`: the starts (as `settle`) and one Gaussian direction per orbit.
+        """
+        _check_positive(self, n_orbits=n_orbits, window=window, horizon=horizon)
+        if not self.can_twin:
+            raise BenchError(f"{self.name}: a recorded series cannot make twin orbits")
+        if not (np.isfinite(eps) and eps > 0):
+            raise BenchError(f"{self.name}: twin displacement eps must be positive, got {eps}")
+        a = self.settle(n_orbits, rng)
+        u = rng.standard_normal(a.shape)
+        u /= _norms(u)
+        warm = max(window, WARMUP_STEPS, self._warmup_lyapunov_steps())
+        a, u, _ = self._carry(a, u, warm - window, eps)
+        a, u, first = self._carry(a, u, window, eps)  # first: (n, window, D)
+        b = a + eps * u
+        rest, _ = self.run(np.concatenate([a, b]), horizon)  # (2n, horizon, D)
+        orbits = np.empty((2, n_orbits, window + horizon, self.dim))
+        orbits[:, :, :window] = first
+        orbits[1, :, window - 1] = self.observe(b)
+        orbits[:, :, window:] = rest.reshape(2, n_orbits, horizon, self.dim)
+        return _finite(self, orbits)
+
+    def _warmup_lyapunov_steps(self) -> int:
+        rate = self.lyapunov * self.obs_dt
+        ok = np.isfinite(rate) and rate > 0
+        return math.ceil(WARMUP_LYAPUNOV_TIMES / rate) if ok else 0
+
+    def _renorm_every(self) -> int:
+        """Steps between renormalisations: about 0.5 expected log growth, at least 1."""
+        rate = self.lyapunov * self.obs_dt
+        return max(1, math.floor(0.5 / rate)) if np.isfinite(rate) and rate > 0 else 1
+
+    def _carry(
+        self, a: np.ndarray, u: np.ndarray, steps: int, eps: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Advance states a (n, *state) `steps` steps with the unit displacement u (n, *state)
+        carried by finite differences (twin at a + eps u, renormalised every few steps).
+        Returns the new a, the new u and a's observations (n, steps, D)."""
+        n, obs, done = len(a), [], 0
+        while done < steps:
+            k = min(self._renorm_every(), steps - done)
+            seen, pair = self.run(np.concatenate([a, a + eps * u]), k)
+            a, u = pair[:n], pair[n:] - pair[:n]
+            norm = _norms(u)
+            if not np.all(np.isfinite(norm) & (norm > 0)):
+                raise BenchError(f"{self.name}: twin warm-up left the attractor at {self.params()}")
+            u /= norm
+            obs.append(seen[:n])
+            done += k
+        return a, u, np.concatenate(obs, axis=1) if obs else np.empty((n, 0, self.dim))
+
+
+def _norms(v: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each row of v (n, *state), shaped (n, 1, ...) to broadcast, summed
+    in a fixed order (not BLAS) so the probe is the same on every machine."""
+    flat = v.reshape(len(v), -1)
+    total = flat[:, 0] * flat[:, 0]
+    for j in range(1, flat.shape[1]):
+        total = total + flat[:, j] * flat[:, j]
+    return np.sqrt(total).reshape((len(v),) + (1,) * (v.ndim - 1))
 
 
 def check_sampling(system: System, step_field: str, min_transient_time: float) -> None:

@@ -7,6 +7,11 @@ over trajectories when dysts' function allows it). `bench.registry.get_system("d
 calls it on demand. It needs the extra `[dysts]`; without it every entry point raises one
 `BenchError`. It does not support delay equations, maps or non-autonomous flows, nor dysts'
 resampling, standardisation or post-processing: observations are the raw state.
+
+For the dynamics metrics a bridged flow declares `obs_dt` (its sampling field, period / 100
+by default), `delay_lag` = 1 observation step (the base default; delay equations are
+excluded, so no flow has a delay to inherit) and λ₁ = dysts' `maximum_lyapunov_estimated`
+(which sizes the twin-orbit probe's horizon and warm-up; NaN if dysts has none).
 """
 
 import warnings
@@ -38,10 +43,12 @@ def import_flows() -> Any:
 def flow_class(name: str) -> type:
     """The dysts flow class called `name`, checked to be an autonomous ODE."""
     flows = import_flows()
-    from dysts.base import DynSys
+    import dysts.base as dysts_base
 
+    delay = getattr(dysts_base, "DynSysDelay", None)  # a subclass of DynSys in some versions
     cls = getattr(flows, name, None)
-    if not (isinstance(cls, type) and issubclass(cls, DynSys)):
+    is_delay = delay is not None and isinstance(cls, type) and issubclass(cls, delay)
+    if is_delay or not (isinstance(cls, type) and issubclass(cls, dysts_base.DynSys)):
         raise BenchError(f"{PREFIX}{name}: not a dysts flow (delay equations and maps excluded)")
     if cls().metadata.get("nonautonomous"):
         raise BenchError(f"{PREFIX}{name}: non-autonomous flows are not supported by the bridge")

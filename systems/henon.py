@@ -23,6 +23,7 @@ class Henon(System):
     dim = 2
     window = 392
     lyapunov = 0.4192
+    references = {"lambda2": -1.6232}  # λ₁ + λ₂ = ln b
     time_unit = "iteration"
     transient = 1000
 

@@ -3,8 +3,11 @@
 Fixed-step RK4 (h = 0.1) on all n trajectories at once. The state is the history buffer
 x(t − τ − h), …, x(t) on the h grid; RK4's delayed value at the half step, x(t − τ + h/2), is
 the 4-point cubic interpolation (−1, 9, 9, −1)/16 of the buffer (error O(h⁴), like RK4 itself).
-It observes x every `obs_dt`. It does not handle delays that are not a multiple of h, nor
-compute Lyapunov exponents (see `systems.lyapunov`).
+It observes x every `obs_dt`. Only correctly rounded IEEE operations: xⁿ for an integer n
+is a fixed chain of multiplications (`hill_power`), never `pow`, whose rounding can depend on
+the CPU's instruction set (a one-ulp difference grows to a different trajectory). It does not
+handle delays that are not a multiple of h, nor compute Lyapunov exponents (see
+`systems.lyapunov`).
 """
 
 from dataclasses import dataclass
@@ -42,15 +45,32 @@ def rk4_coefficients(gamma: float, h: float) -> np.ndarray:
     return np.array([rk4_stages(*unit, gamma, h) for unit in np.eye(4)])
 
 
+def hill_power(x: np.ndarray, n: float) -> np.ndarray:
+    """xⁿ elementwise. An integer n in [1, 64] is computed by repeated squaring, only
+    multiplications in a fixed order (n = 10: x2 = x·x, x4 = x2·x2, x8 = x4·x4, x8·x2), so
+    the result is bit-identical on every machine. Any other n falls back to `np.power`, whose
+    last bit may differ between CPUs: such data is reproducible on one machine only."""
+    if not (float(n).is_integer() and 1 <= n <= 64):
+        return np.power(x, n)
+    k, base, result = int(n), x, None
+    while k:
+        if k & 1:
+            result = base if result is None else result * base
+        k >>= 1
+        if k:
+            base = base * base
+    return result
+
+
 def feedback(x: np.ndarray, beta: float, n: float) -> np.ndarray:
     """g(x) = β x / (1 + xⁿ), elementwise."""
-    return beta * x / (1.0 + np.power(x, n))
+    return beta * x / (1.0 + hill_power(x, n))
 
 
 def feedback_slope(x: np.ndarray, beta: float, n: float) -> np.ndarray:
     """g'(x) = β (1 + (1 − n) xⁿ) / (1 + xⁿ)², elementwise."""
-    xn = np.power(x, n)
-    return beta * (1.0 + (1.0 - n) * xn) / (1.0 + xn) ** 2
+    xn = hill_power(x, n)
+    return beta * (1.0 + (1.0 - n) * xn) / ((1.0 + xn) * (1.0 + xn))
 
 
 @register_system("mackey_glass")
@@ -62,7 +82,8 @@ class MackeyGlass(System):
     ±0.3 because with ±0.05 the starts are still visibly clustered after 1000 time units
     (λ₁ ≈ 0.005 only grows differences ~150×), while ±0.3 matches far-apart windows of one run.
     Transient: 1000 observation steps = 1000 time units. State: (n, τ/h + 2) buffer, oldest
-    first, last column x(t). Twins (`perturb`) differ in x(t) only, see `perturb`.
+    first, last column x(t). The seed paper's twins (`perturb`) differ in x(t) only; the
+    twin-orbit probe displaces the whole buffer along the leading Lyapunov vector.
     """
 
     beta: float = 0.2
@@ -77,6 +98,7 @@ class MackeyGlass(System):
     dim = 1
     window = 784
     lyapunov = 0.005
+    references = {"mean": 0.93, "std": 0.23, "min": 0.42, "max": 1.32}  # long-run x(t)
     time_unit = "time unit"
     transient = 1000
 
@@ -111,6 +133,15 @@ class MackeyGlass(System):
         """(n, m + 2) constant histories history ± history_spread, one level per trajectory."""
         level = self.history + rng.uniform(-self.history_spread, self.history_spread, (n, 1))
         return np.repeat(level, self.delay_steps + 2, axis=1)
+
+    @property
+    def delay_lag(self) -> int:
+        """τ in observation steps (17 by default): the delay plane (x(t), x(t − τ))."""
+        return max(1, round(self.tau / self.obs_dt))
+
+    def observe(self, state: np.ndarray) -> np.ndarray:
+        """x(t), the newest value of each history buffer (n, m + 2): (n, 1)."""
+        return np.array(state, dtype=np.float64)[:, -1:]
 
     def perturb(self, state: np.ndarray, eps: float, rng: np.random.Generator) -> np.ndarray:
         """Move only the present value x(t) by ±eps (random sign), keeping the past.

@@ -1,13 +1,20 @@
 """The four generators: shapes, dtype, bounds, vectorisation, seeds, twins and bad parameters.
 
-Physics (Lyapunov exponents, long-run statistics) is in test_lyapunov.py.
+Also the declarations the dynamics metrics read (delay lag, observation step), the twin-orbit
+probe's orbits, and a blow-up reported as one line. Physics (Lyapunov exponents, long-run
+statistics) is in test_lyapunov.py; the pinned data hashes in test_data_hashes.py.
 """
+
+import subprocess
+import sys
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from bench.errors import BenchError
 from bench.registry import get_system
+from systems.base import System
 from systems.henon import Henon
 from systems.logistic import Logistic
 from systems.lorenz96 import Lorenz96, tendency
@@ -162,3 +169,89 @@ def test_mackey_glass_perturb_moves_only_the_present():
     moved = system.perturb(state, 1e-6, np.random.default_rng(6))
     np.testing.assert_array_equal(moved[:, :-1], state[:, :-1])
     assert abs(moved[0, -1] - state[0, -1]) == pytest.approx(1e-6)
+
+
+@pytest.mark.parametrize(
+    ("system", "lag", "obs_dt"),
+    [
+        (Logistic(), 1, 1.0),
+        (Henon(), 1, 1.0),
+        (Lorenz96(), 1, 0.05),
+        (MackeyGlass(), 17, 1.0),
+        (MackeyGlass(tau=34.0), 34, 1.0),
+        (MackeyGlass(obs_dt=0.5), 34, 0.5),
+    ],
+    ids=["logistic", "henon", "lorenz96", "mackey_glass", "mg-tau34", "mg-dt0.5"],
+)
+def test_declarations_for_the_dynamics_metrics(system, lag, obs_dt):
+    assert (system.delay_lag, system.obs_dt, system.can_twin) == (lag, obs_dt, True)
+    assert np.isfinite(system.lyapunov) and system.lyapunov > 0
+
+
+# (system, window, horizon) small enough to be fast; Mackey-Glass' state is its history buffer
+TWIN_CASES = [
+    (Logistic(), 30, 20),
+    (Henon(), 392, 20),
+    (Lorenz96(), 20, 20),
+    (MackeyGlass(), 40, 400),
+]
+
+
+@pytest.mark.parametrize(("system", "window", "horizon"), TWIN_CASES, ids=IDS)
+def test_twin_orbits_share_the_first_window_but_its_last_observation(system, window, horizon):
+    eps = 1e-9
+    orbits = system.twin_orbits(4, window, horizon, eps, np.random.default_rng(0))
+    assert orbits.shape == (2, 4, window + horizon, system.dim) and orbits.dtype == np.float64
+    np.testing.assert_array_equal(orbits[0, :, : window - 1], orbits[1, :, : window - 1])
+    gap = np.linalg.norm(orbits[0] - orbits[1], axis=-1)  # (4, window + horizon)
+    assert np.all(gap[:, window - 1] > 0) and np.all(gap[:, window - 1] <= eps * (1 + 1e-6))
+    assert np.median(gap[:, -1]) > 2 * np.median(gap[:, window - 1])  # the twins separate
+    again = system.twin_orbits(4, window, horizon, eps, np.random.default_rng(0))
+    np.testing.assert_array_equal(orbits, again)
+
+
+def test_henon_twin_is_displaced_along_the_leading_lyapunov_vector():
+    """Hénon observes its whole state, so the displacement at index window − 1 is eps · u.
+    Pushing any vector through the exact Jacobian along the same 391 states gives the same
+    direction (λ₁ − λ₂ ≈ 2 per step: alignment is complete within a few dozen steps)."""
+    system, window, eps = Henon(), 392, 1e-9
+    orbits = system.twin_orbits(3, window, 5, eps, np.random.default_rng(1))
+    u = (orbits[1, :, window - 1] - orbits[0, :, window - 1]) / eps  # (3, 2)
+    v = np.ones((3, 2))
+    for t in range(window - 1):  # J at state t maps a displacement at t to one at t + 1
+        x = orbits[0, :, t, 0]
+        v = np.stack([-2 * system.a * x * v[:, 0] + v[:, 1], system.b * v[:, 0]], axis=1)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+    cos = np.abs(np.sum(u * v, axis=1)) / np.linalg.norm(u, axis=1)
+    np.testing.assert_allclose(cos, 1.0, atol=1e-6)
+
+
+def test_twin_orbits_refused_without_twins_or_with_a_bad_eps():
+    @dataclass
+    class Recorded(Logistic):
+        can_twin = False
+
+    with pytest.raises(BenchError, match="cannot make twin orbits"):
+        Recorded().twin_orbits(2, 10, 5, 1e-9, np.random.default_rng(0))
+    with pytest.raises(BenchError, match="eps must be positive"):
+        Logistic().twin_orbits(2, 10, 5, 0.0, np.random.default_rng(0))
+
+
+def test_probe_horizon_grows_with_slower_chaos_and_is_capped():
+    assert Logistic().probe_horizon() < Lorenz96().probe_horizon() < MackeyGlass().probe_horizon()
+    assert MackeyGlass().probe_horizon() == 2000
+    assert isinstance(System.probe_horizon(Logistic(), 1e-6), int)
+
+
+def test_a_blow_up_is_one_line_on_stderr(tmp_path):
+    """No numpy RuntimeWarning before the error: overflow is reported by the finite check."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "run", "--profile", "quick", "--systems", "lorenz96"]
+        + ["--saes", "topk", "--set", "lorenz96.forcing=1e6", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "lorenz96: trajectory left the attractor" in result.stderr
