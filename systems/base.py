@@ -9,8 +9,10 @@ non-finite output. It also declares what the dynamics metrics need: `delay_lag` 
 `obs_dt` (time units per observation step). It does not know about SAEs, standardisation
 or training.
 
-Reproducibility: generators use only correctly rounded IEEE operations (+ − × ÷ sqrt), so
-the same seed gives bit-identical data on every machine; integrations run under
+Reproducibility: the built-in generators use only correctly rounded IEEE operations (+ − ×
+÷ sqrt), so the same seed and numpy version give bit-identical data on every machine
+(exceptions: a non-integer Mackey-Glass exponent n, and dysts flows, whose right-hand sides
+are dysts' own code; see tests/test_data_hashes.py). Integrations run under
 `np.errstate` so a blow-up surfaces as one `BenchError`, not as numpy warnings.
 """
 

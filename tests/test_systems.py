@@ -255,3 +255,13 @@ def test_a_blow_up_is_one_line_on_stderr(tmp_path):
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1, result.stderr
     assert "lorenz96: trajectory left the attractor" in result.stderr
+
+
+@pytest.mark.parametrize(("system", "steps", "bounds"), CASES, ids=IDS)
+def test_one_more_step_keeps_the_windows_and_gives_the_next_observation(system, steps, bounds):
+    """What the data pipeline relies on for the forecast target: from the same stream,
+    `window + 1` steps start with exactly the `window`-step trajectories."""
+    longer = system.trajectories(3, steps + 1, np.random.default_rng(9))
+    np.testing.assert_array_equal(
+        longer[:, :steps], system.trajectories(3, steps, np.random.default_rng(9))
+    )
