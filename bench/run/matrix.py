@@ -23,15 +23,21 @@ def run_matrix(
     executor: str,
     ray_address: str | None,
     console: Console,
+    jobs: int = 1,
+    save_dir: Path | None = None,
 ) -> dict[str, int]:
-    """Run every cell not yet in `runs_path`; returns counts of ok / failed / skipped cells."""
-    execute = executor_named(executor, ray_address)
+    """Run every cell not yet in `runs_path`; returns counts of ok / failed / skipped cells.
+
+    `jobs` > 1 runs local cells in that many worker processes; `save_dir` keeps each finished
+    cell's SAE and record there (bench.run.save)."""
+    execute = executor_named(executor, ray_address, jobs, save_dir)
     store = RunStore(runs_path)
     todo = pending(cells, store.done_keys())
     counts = {"ok": 0, "failed": 0, "skipped": len(cells) - len(todo)}
     console.print(
         f"{describe_plan(cells, runs_path)} on {device} "
-        f"({executor} executor, {plural(threads, 'thread')} per cell)"
+        f"({executor} executor, {plural(threads, 'thread')} per cell"
+        f"{f', {jobs} worker processes' if executor == 'local' and jobs > 1 else ''})"
     )
     columns = (
         TextColumn("{task.description}"),

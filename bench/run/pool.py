@@ -1,0 +1,248 @@
+"""`--jobs N`: run cells in N worker processes, yielding each record the moment it arrives.
+
+Why a pool of our own and not `concurrent.futures.ProcessPoolExecutor`: that pool marks itself
+broken when one worker dies and fails every in-flight future, without saying whose worker died.
+Here each worker is a spawned process with its own pipe that runs one cell at a time, so a
+worker that dies (SIGKILL, the out-of-memory killer) names exactly one cell: that cell gets a
+failed record ("worker died: killed by SIGKILL"), a fresh worker takes the dead one's place and
+the rest of the matrix goes on.
+
+Each worker sets its torch threads, imports sae-lens and the harness once (before any cell's
+timer starts), then builds records with `bench.run.executors.run_cell`, the same helper as the
+in-process path, so records are the in-process ones key by key (wall_s, finished_at aside).
+An idle worker is handed, if any, a pending cell whose data it built recently (the per-process
+dataset cache of `bench.data`); this changes only the order in which records arrive.
+
+Ctrl-C: workers ignore SIGINT (so a terminal's Ctrl-C reaches the parent alone); the parent's
+KeyboardInterrupt closes this generator, which terminates the workers, so in-flight cells are
+dropped and finished ones are already stored. A worker whose parent dies exits at once.
+Test hook: when CHAOS_BENCH_CELL_STARTS names a file or FIFO, each worker appends
+"<pid> <cell key>" to it as it starts a cell. This module does not score or store anything.
+"""
+
+import json
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from bench.errors import BenchError
+from bench.run.cell import Cell
+from bench.run.record import failed_record
+
+STARTS_ENV = "CHAOS_BENCH_CELL_STARTS"  # test hook: where workers announce "<pid> <key>"
+RECENT_DATA = 8  # data keys remembered per worker (bench.data caches 8 datasets)
+
+
+def resolve_jobs(jobs: str | int, threads: int, device: str) -> int:
+    """Worker processes for `--jobs`: a positive integer, or "auto" = usable cores // threads
+    (at least 1; 1 on cuda, where the workers would share one GPU)."""
+    if str(jobs) == "auto":
+        if device == "cuda":
+            return 1
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+        return max(1, (cores or os.cpu_count() or 1) // max(threads, 1))
+    try:
+        n = int(jobs)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise BenchError(f"--jobs must be a positive integer or auto, got {jobs!r}")
+    return n
+
+
+def warm_up() -> None:
+    """Import what every cell needs (sae-lens: ~5 s) so no cell's wall time includes it."""
+    import sae_lens  # noqa: F401
+
+    import bench.data  # noqa: F401
+    import bench.metrics  # noqa: F401
+    import bench.train  # noqa: F401
+
+
+def pool_executor(jobs: int, save_dir: Path | None = None):
+    """An `Executor` (see bench.run.executors) running cells in `jobs` worker processes."""
+
+    def execute(cells: list[Cell], device: str, threads: int) -> Iterator[dict[str, Any]]:
+        if not cells:
+            return
+        pool = _Pool(min(jobs, len(cells)), device, threads, save_dir)
+        try:
+            yield from pool.run(cells)
+        finally:  # done, Ctrl-C, or the consumer stopped: no worker outlives the run
+            pool.close()
+
+    return execute
+
+
+@dataclass
+class _Worker:
+    process: Any  # multiprocessing SpawnProcess
+    conn: Connection  # the parent's end of the worker's pipe
+    ready: bool = False  # imports done; may be handed cells
+    cell: Cell | None = None  # the cell it is running
+    recent: list[tuple] = field(default_factory=list)  # data keys of its last cells
+
+
+class _Pool:
+    def __init__(self, n: int, device: str, threads: int, save_dir: Path | None):
+        self.args = (device, threads, save_dir)
+        self.context = multiprocessing.get_context("spawn")  # no fork: torch threads, CUDA
+        self.workers = [self._start() for _ in range(n)]
+
+    def _start(self) -> _Worker:
+        parent_end, child_end = self.context.Pipe()
+        process = self.context.Process(
+            target=_serve, args=(child_end, *self.args), daemon=True, name="chaos-sae-bench-worker"
+        )
+        with _sigint_ignored():  # inherited through exec: the worker starts deaf to Ctrl-C
+            process.start()
+        child_end.close()  # so the parent sees EOF when the worker dies
+        return _Worker(process, parent_end)
+
+    def run(self, cells: list[Cell]) -> Iterator[dict[str, Any]]:
+        todo = list(cells)
+        while todo or any(w.cell for w in self.workers):
+            for worker in self.workers:
+                if worker.ready and worker.cell is None and todo:
+                    worker.cell = todo.pop(_pick(todo, worker.recent))
+                    worker.conn.send(worker.cell)
+            ready = wait(
+                [w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]
+            )
+            for worker in list(self.workers):
+                if worker.conn not in ready and worker.process.sentinel not in ready:
+                    continue
+                message = _receive(worker.conn) if worker.conn.poll() else None
+                if message is None:  # EOF: the worker is gone (its record, if sent, came first)
+                    yield from self._replace(worker, todo)
+                elif message[0] == "ready":
+                    worker.ready = True
+                else:
+                    worker.recent = ([_data_key(worker.cell)] + worker.recent)[:RECENT_DATA]
+                    worker.cell = None
+                    yield message[1]
+
+    def _replace(self, dead: _Worker, todo: list[Cell]) -> Iterator[dict[str, Any]]:
+        """A worker died: its cell (if any) is failed; a fresh worker takes its place."""
+        dead.process.join()
+        dead.conn.close()
+        reason = _exit_reason(dead.process.exitcode)
+        if not dead.ready:
+            raise BenchError(
+                f"a worker process failed to start ({reason}); run with --jobs 1 to see why"
+            )
+        self.workers.remove(dead)
+        if todo:
+            self.workers.append(self._start())
+        if dead.cell is not None:
+            device, threads, _ = self.args
+            yield failed_record(dead.cell, device, threads, f"worker died: {reason}")
+
+    def close(self) -> None:
+        """Stop every worker: idle ones are told to exit, busy ones (Ctrl-C) terminated."""
+        for worker in self.workers:
+            try:
+                if worker.cell is None and worker.ready:
+                    worker.conn.send(None)
+                else:
+                    worker.process.terminate()
+            except (OSError, ValueError):  # already gone
+                pass
+        for worker in self.workers:
+            worker.process.join(timeout=10)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+
+
+def _pick(todo: list[Cell], recent: list[tuple]) -> int:
+    """Index of the first pending cell whose data the worker built lately, else 0."""
+    for i, cell in enumerate(todo):
+        if _data_key(cell) in recent:
+            return i
+    return 0
+
+
+def _data_key(cell: Cell) -> tuple:
+    """What makes bench.data build the same dataset (a scheduling hint only: a wrong guess
+    costs time, never changes a record)."""
+    c = cell.config
+    sizes = (c.n_train, c.n_test, c.window, c.target_l0 > 0)
+    return (cell.system, json.dumps(cell.system_params, sort_keys=True), cell.seed, sizes)
+
+
+def _receive(conn: Connection) -> tuple[str, Any] | None:
+    try:
+        return conn.recv()
+    except (EOFError, OSError):  # the worker died: its sentinel tells the rest
+        return None
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+@contextmanager
+def _sigint_ignored():
+    """SIGINT ignored in this process while a worker is spawned (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# --- in the worker process ---
+
+
+def _serve(conn: Connection, device: str, threads: int, save_dir: Path | None) -> None:
+    """A worker's life: set up once, then run the cells it is sent until told to stop."""
+    import torch
+
+    from bench.run.executors import run_cell
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
+    torch.set_num_threads(threads)
+    warm_up()
+    conn.send(("ready", os.getpid()))
+    while (cell := conn.recv()) is not None:
+        _announce(cell)
+        conn.send(("record", run_cell(cell, device, threads, save_dir)))
+
+
+def _exit_with_parent() -> None:
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        wait([parent.sentinel])
+        os._exit(1)
+
+
+def _announce(cell: Cell) -> None:
+    path = os.environ.get(STARTS_ENV)
+    if not path:
+        return
+    try:  # O_NONBLOCK: a FIFO nobody reads is skipped, never waited on
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK)
+        try:
+            os.write(fd, f"{os.getpid()} {cell.key}\n".encode())
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
