@@ -1,0 +1,77 @@
+"""Ground-truth metrics: does an SAE find the true features and sources? Pure functions.
+
+Only for systems that declare ground truth (`systems.ground_truth.GroundTruthSystem`).
+w_dec (m, d_in): the SAE's effective decoder rows in the standardised input space;
+features (F, d_in): the true unit features in that same space (`standardised_features`);
+z (n, m): latents on held-out samples; sources (n, S): the true sources of those samples.
+
+- mcc: sae-lens' `mean_correlation_coefficient(w_dec, features)`: Hungarian one-to-one matching
+  of |cos| between decoder rows and true features, mean over the min(m, F) matched pairs.
+- uniqueness: sae-lens' `feature_uniqueness(w_dec, features)`: the number of distinct true
+  features that are some latent's best |cos| match, divided by m (1 = no two latents share one).
+- source_corr: mean over true sources of the best |Pearson r| any latent has with it. A
+  constant latent has r = 0; a source constant on the held-out samples (a rare feature that
+  never fired) is left out of the mean (NaN if all are).
+
+The floor (an untrained decoder's values) is these functions applied to an untrained SAE.
+"""
+
+import math
+
+import numpy as np
+import torch
+
+
+def _tensor(a) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(a, dtype=np.float64))
+
+
+def mcc(w_dec, features) -> float:
+    """Mean |cos| of the best one-to-one matching of decoder rows (m, d) and features (F, d)."""
+    from sae_lens.synthetic import mean_correlation_coefficient
+
+    return mean_correlation_coefficient(_tensor(w_dec), _tensor(features))
+
+
+def uniqueness(w_dec, features) -> float:
+    """Distinct true features (F, d) that are a decoder row's (m, d) best match, over m."""
+    from sae_lens.synthetic import feature_uniqueness
+
+    return feature_uniqueness(_tensor(w_dec), _tensor(features))
+
+
+def abs_correlations(z, sources) -> np.ndarray:
+    """|Pearson r| between every latent of z (n, m) and every source (n, S): (m, S).
+
+    A constant column (latent or source) gets r = 0.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    s = np.asarray(sources, dtype=np.float64)
+    zc, sc = z - z.mean(axis=0), s - s.mean(axis=0)
+    zn, sn = np.sqrt((zc * zc).sum(axis=0)), np.sqrt((sc * sc).sum(axis=0))  # (m,), (S,)
+    denom = np.outer(zn, sn)
+    cov = zc.T @ sc  # (m, S)
+    r = np.divide(cov, denom, out=np.zeros_like(cov), where=denom > 0)
+    return np.minimum(np.abs(r), 1.0)
+
+
+def source_corr(z, sources) -> float:
+    """Mean over non-constant sources (n, S) of the best |Pearson r| of any latent of z (n, m)."""
+    s = np.asarray(sources, dtype=np.float64)
+    varying = s.std(axis=0) > 0  # (S,)
+    if not varying.any():
+        return math.nan
+    return float(abs_correlations(z, s[:, varying]).max(axis=0).mean())
+
+
+def ground_truth_metrics(z, w_dec, sources, features_std) -> dict[str, float]:
+    """mcc, uniqueness (NaN when `features_std` is None) and source_corr of one SAE.
+
+    z (n, m) held-out latents, w_dec (m, d_in) effective decoder rows, sources (n, S) the
+    held-out samples' true sources, features_std (F, d_in) standardised true features or None.
+    """
+    if features_std is None:
+        m, u = math.nan, math.nan
+    else:
+        m, u = mcc(w_dec, features_std), uniqueness(w_dec, features_std)
+    return {"mcc": m, "uniqueness": u, "source_corr": source_corr(z, sources)}
