@@ -1,7 +1,7 @@
 """SAE variants, one file each; importing this package registers them all, in the order the
 leaderboard lists them (cheaply: sae-lens is imported only when a variant builds its model)."""
 
-from baselines import (  # noqa: F401, I001  (this order is the listing order)
+from baselines import (  # noqa: F401  (this order is the listing order)
     relu,
     l1,
     topk,
@@ -12,6 +12,9 @@ from baselines import (  # noqa: F401, I001  (this order is the listing order)
     matryoshka,
     abstopk,
     mp,
+    l1_decorr,
+    kl_sparse,
+    wta,
     pca,
     sparse_coding,
 )

@@ -1,7 +1,17 @@
-"""Chaotic systems, one file each; importing this package registers them all."""
+"""Chaotic systems, one file each; importing this package registers them all, plus two name
+prefixes resolved on first use: `dysts:<Flow>` (the optional dysts extra) and `file:<path>`
+(a user's recorded series)."""
 
 from bench.registry import register_resolver
-from systems import henon, logistic, lorenz96, mackey_glass  # noqa: F401
+from systems import (  # noqa: F401  (this order is the listing order)
+    logistic,
+    henon,
+    lorenz96,
+    mackey_glass,
+    superposition,
+    mixed_sources,
+)
+from systems.file_series import register_file_series
 
 
 def _register_dysts(name: str) -> None:
@@ -11,3 +21,4 @@ def _register_dysts(name: str) -> None:
 
 
 register_resolver("dysts:", _register_dysts)
+register_resolver("file:", register_file_series)

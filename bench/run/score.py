@@ -9,6 +9,7 @@ that does not apply is NaN ("—" in the tables). Executors call `train_and_scor
 """
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,8 +46,9 @@ def trained_model(cell: Cell, device: str):
     return variant, sae, data, calibration
 
 
-def train_and_score(cell: Cell, device: str) -> dict[str, Any]:
-    """Train one SAE on one system's windows; its held-out metrics (and calibration, if any)."""
+def train_and_score(cell: Cell, device: str, save_dir: Path | None = None) -> dict[str, Any]:
+    """Train one SAE on one system's windows; its held-out metrics (and calibration, if any).
+    With `save_dir`, the fitted model is kept in save_dir/<cell key>/ (`bench.run.save`)."""
     from bench.metrics import evaluate
     from bench.metrics.saebench import saebench_metrics
     from bench.metrics.sparse_inference import amortization_gap, decoder_bias
@@ -65,7 +67,12 @@ def train_and_score(cell: Cell, device: str) -> dict[str, Any]:
     metrics |= dynamics(sae, data, z, x_hat, get_system(cell.system)(**cell.system_params))
     metrics |= ground_truth(variant, sae, data, z, w_dec, cell, device)
     control = "calibrated" if calibration else "k" if variant.uses_k else None
-    return {"metrics": metrics, "calibration": calibration, "l0_control": control}
+    out = {"metrics": metrics, "calibration": calibration, "l0_control": control}
+    if save_dir is not None:
+        from bench.run.save import save_sae
+
+        out["saved_sae"] = save_sae(sae, cell, save_dir)
+    return out
 
 
 def dynamics(sae, data, z: torch.Tensor, x_hat: torch.Tensor, system) -> dict[str, float]:
