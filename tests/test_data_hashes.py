@@ -25,6 +25,10 @@ PINNED = {
     "henon": "7300c210698bb24aca3ed80e36d0014b3e75321796aeae2192e2ef867dbccb11",
     "lorenz96": "325c53545520b3e2f2691d7eda72cc73b6fb9c197a864373d666b5ef9bdd32ab",
     "mackey_glass": "64864a903d18179ae95a2469a286b2938b0181a7eefed91c78f1713e3617f61a",
+    # the ground-truth systems: IEEE arithmetic in their chaotic / periodic parts, features
+    # rounded to float32 (systems/ground_truth.py)
+    "superposition": "57c6c3256ef972d7146bdc16d0b18cb8be484fdf26dfeb517ad9c4207ef0fe74",
+    "mixed_sources": "1f29376d9f1b751ad32591b440693ce5a078f80fe03938fab320725b41b2129f",
 }
 
 

@@ -81,11 +81,13 @@ def dynamics(sae, data, z: torch.Tensor, x_hat: torch.Tensor, system) -> dict[st
     from bench.train import encode_decode
 
     x_raw, x_hat_raw = data.raw(data.test), data.raw(x_hat)  # (n, window, D) each
-    out = {
-        "state_space_divergence": dyn.state_space_divergence(x_raw, x_hat_raw, system.delay_lag),
-        "spectrum_distance": dyn.spectrum_distance(x_raw, x_hat_raw),
-        **dict.fromkeys(["forecast_r2", "forecast_r2_input", *PROBE], math.nan),
-    }
+    out = dict.fromkeys(["state_space_divergence", "spectrum_distance", "forecast_r2"], math.nan)
+    out |= dict.fromkeys(["forecast_r2_input", *PROBE], math.nan)
+    if data.window > system.delay_lag:  # a window holds delay pairs and a spectrum
+        out["state_space_divergence"] = dyn.state_space_divergence(
+            x_raw, x_hat_raw, system.delay_lag
+        )
+        out["spectrum_distance"] = dyn.spectrum_distance(x_raw, x_hat_raw)
     if data.test_next is not None:
         z_train = encode_decode(sae, data.train)[0].double().numpy()
         out["forecast_r2"] = dyn.forecast_r2(
