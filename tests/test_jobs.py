@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from bench.cli import main
+from bench.config import profile
 from bench.errors import BenchError
-from bench.run.pool import STARTS_ENV, resolve_jobs
+from bench.run.cell import plan
+from bench.run.pool import STARTS_ENV, _data_key, _pick, resolve_jobs
 
 SYSTEMS = ["logistic", "henon"]
 SAES = ["topk", "relu"]
@@ -169,3 +171,12 @@ def test_bad_jobs_is_one_line_and_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err == "chaos-sae-bench: error: --jobs must be a positive integer or auto, got 'zero'\n"
     assert not (tmp_path / "runs.jsonl").exists()
+
+
+def test_idle_workers_get_cells_whose_data_they_hold_else_unclaimed_data():
+    quick, _ = profile("quick")
+    todo = plan(["logistic", "henon"], ["topk", "relu"], 2, quick, [])  # system, sae, seed order
+    key = [_data_key(c) for c in todo]  # logistic s0, s1, s0, s1, then henon s0, s1, s0, s1
+    assert _pick(todo, mine=[key[5]], others={key[0]}) == 5  # its own henon seed-1 data
+    assert _pick(todo, mine=[], others={key[0]}) == 1  # logistic seed 0 is another's
+    assert _pick(todo, mine=[], others={key[0], key[1], key[4], key[5]}) == 0  # all claimed

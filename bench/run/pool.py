@@ -10,8 +10,9 @@ the rest of the matrix goes on.
 Each worker sets its torch threads, imports sae-lens and the harness once (before any cell's
 timer starts), then builds records with `bench.run.executors.run_cell`, the same helper as the
 in-process path, so records are the in-process ones key by key (wall_s, finished_at aside).
-An idle worker is handed, if any, a pending cell whose data it built recently (the per-process
-dataset cache of `bench.data`); this changes only the order in which records arrive.
+An idle worker is handed a pending cell whose data it built recently if there is one (the
+per-process dataset cache of `bench.data`), else one whose data no other worker holds, so few
+datasets are built twice; this changes only the order in which records arrive.
 
 Ctrl-C: workers ignore SIGINT (so a terminal's Ctrl-C reaches the parent alone); the parent's
 KeyboardInterrupt closes this generator, which terminates the workers, so in-flight cells are
@@ -111,7 +112,10 @@ class _Pool:
         while todo or any(w.cell for w in self.workers):
             for worker in self.workers:
                 if worker.ready and worker.cell is None and todo:
-                    worker.cell = todo.pop(_pick(todo, worker.recent))
+                    others = {k for w in self.workers if w is not worker for k in w.recent}
+                    worker.cell = todo.pop(_pick(todo, worker.recent, others))
+                    key = _data_key(worker.cell)
+                    worker.recent = [key, *(k for k in worker.recent if k != key)][:RECENT_DATA]
                     worker.conn.send(worker.cell)
             ready = wait(
                 [w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]
@@ -125,7 +129,6 @@ class _Pool:
                 elif message[0] == "ready":
                     worker.ready = True
                 else:
-                    worker.recent = ([_data_key(worker.cell)] + worker.recent)[:RECENT_DATA]
                     worker.cell = None
                     yield message[1]
 
@@ -163,12 +166,14 @@ class _Pool:
             worker.conn.close()
 
 
-def _pick(todo: list[Cell], recent: list[tuple]) -> int:
-    """Index of the first pending cell whose data the worker built lately, else 0."""
-    for i, cell in enumerate(todo):
-        if _data_key(cell) in recent:
+def _pick(todo: list[Cell], mine: list[tuple], others: set[tuple]) -> int:
+    """Index of the pending cell to hand a worker: the first whose data it built lately, else
+    the first whose data no other worker holds, else the first."""
+    keys = [_data_key(cell) for cell in todo]
+    for i, key in enumerate(keys):
+        if key in mine:
             return i
-    return 0
+    return next((i for i, key in enumerate(keys) if key not in others), 0)
 
 
 def _data_key(cell: Cell) -> tuple:
