@@ -48,6 +48,8 @@ def register_sae(name: str) -> Callable[[T], T]:
     register = _register(SAES, "SAE", name)
 
     def decorator(cls: T) -> T:
+        if name in SAES:
+            return register(cls)  # the duplicate-name error first
         if getattr(cls, "group", None) not in GROUPS:
             raise ValueError(f"SAE {name!r} must declare group = one of {', '.join(GROUPS)}")
         return register(cls)
@@ -96,8 +98,10 @@ def get_sae(name: str) -> type:
 
 
 def system_names() -> list[str]:
+    """Registered systems, without those registered on demand by a prefix (`file:`, `dysts:`):
+    the default matrix is the built-in and plugin systems."""
     load_plugins()
-    return list(SYSTEMS)
+    return [n for n in SYSTEMS if not any(n.startswith(p) for p in RESOLVERS)]
 
 
 def sae_names(selection: list[str] | None = None) -> list[str]:

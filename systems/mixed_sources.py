@@ -70,7 +70,8 @@ class MixedSources(GroundTruthSystem):
     def sources_at(self, t: np.ndarray) -> np.ndarray:
         """Sources at integer times t (...,): (..., 2) float64."""
         t = np.mod(t, self.n_samples)
-        sine = 1.0 + ieee_sin(2 * np.pi * np.mod(t, self.sine_period) / self.sine_period)
+        phase = np.mod(t, self.sine_period) / self.sine_period
+        sine = np.clip(1.0 + ieee_sin(2 * np.pi * phase), 0.0, 2.0)  # rounding stays in [0, 2]
         step = np.where(np.mod(t, self.step_period) >= self.step_period / 2, 2.0, 0.0)
         return np.stack([sine, step], axis=-1)
 

@@ -28,7 +28,7 @@ PINNED = {
     # the ground-truth systems: IEEE arithmetic in their chaotic / periodic parts, features
     # rounded to float32 (systems/ground_truth.py)
     "superposition": "57c6c3256ef972d7146bdc16d0b18cb8be484fdf26dfeb517ad9c4207ef0fe74",
-    "mixed_sources": "1f29376d9f1b751ad32591b440693ce5a078f80fe03938fab320725b41b2129f",
+    "mixed_sources": "9cbeda824b9dfcb767c6b4efbb4a30d3cba16d1977fb7a9f13e7680017cb9719",
 }
 
 

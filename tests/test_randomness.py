@@ -89,7 +89,7 @@ def fake_training(monkeypatch):
             window=16,
             standardise=lambda raw: torch.from_numpy((raw - 0.5) / 0.35).float(),
         )
-        return LinearEncoder(16, 8), data
+        return None, LinearEncoder(16, 8), data, None  # (variant, model, data, calibration)
 
     monkeypatch.setattr(score, "trained_model", trained_model)
     monkeypatch.setattr(command, "MIN_BITS", 40_000)  # the 15 tests need 10⁶: too slow here

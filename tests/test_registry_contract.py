@@ -42,6 +42,7 @@ def test_system_contract(name):
         assert (orbits[0, :, system.window - 1] != orbits[1, :, system.window - 1]).any()
 
 
+@pytest.mark.skipif(os.environ.get("CHAOS_SAE_BENCH_TOYS") == "1", reason="already the toy run")
 def test_toy_sae_and_system_pass_the_registry_derived_checks():
     tests = Path(__file__).parent
     done = subprocess.run(
@@ -58,7 +59,7 @@ def test_toy_sae_and_system_pass_the_registry_derived_checks():
             "-k",
             "toy or every_sae",
         ],
-        env={**os.environ, "CHAOS_SAE_BENCH_TOYS": "1"},
+        env={**os.environ, "CHAOS_SAE_BENCH_TOYS": "1"},  # never set inside: no recursion
         capture_output=True,
         text=True,
         timeout=600,

@@ -21,17 +21,20 @@ Executor = Callable[[list[Cell], str, int], Iterator[dict[str, Any]]]
 
 
 def run_cell(cell: Cell, device: str, threads: int, save_dir: Path | None = None) -> dict[str, Any]:
-    """The record of one cell, trained and scored in this process on `threads` torch threads;
-    with `save_dir`, its SAE and record are saved in save_dir/<cell key>/."""
+    """The record of one cell, trained and scored in this process on `threads` torch threads
+    and as many BLAS threads (numpy's and scikit-learn's sums are rounded the same way whichever
+    executor runs the cell); with `save_dir`, its SAE and record are kept in save_dir/<key>/."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(threads)
-    if save_dir is None:
-        return record_of(cell, device, threads, train_and_score)
-    from bench.run.save import save_record
+    score = train_and_score if save_dir is None else partial(train_and_score, save_dir=save_dir)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        record = record_of(cell, device, threads, score)
+    if save_dir is not None:
+        from bench.run.save import save_record
 
-    record = record_of(cell, device, threads, partial(train_and_score, save_dir=save_dir))
-    save_record(record, save_dir)
+        save_record(record, save_dir)
     return record
 
 
