@@ -208,3 +208,15 @@ def test_a_new_system_gets_the_probe_with_no_edit():
     orbits, standardise, _ = _probe_data(system, n_orbits=16)
     got = input_growth(orbits, standardise, system.window, system.obs_dt)
     assert got["input_lyapunov"] == pytest.approx(math.log(1.9), rel=0.1)
+
+
+def test_ridge_predictions_match_scikit_learns_ridge():
+    from sklearn.linear_model import Ridge
+
+    from bench.metrics.dynamics import ridge_predictions
+
+    rng = np.random.default_rng(0)
+    x, y, x_new = rng.normal(size=(300, 50)), rng.normal(size=(300, 3)), rng.normal(size=(20, 50))
+    alphas = [1e-3, 1.0, 100.0]
+    for alpha, pred in zip(alphas, ridge_predictions(x, y, x_new, alphas), strict=True):
+        np.testing.assert_allclose(pred, Ridge(alpha=alpha).fit(x, y).predict(x_new), atol=1e-12)
