@@ -5,7 +5,7 @@ training windows (seeded). Its own training codes are Lasso codes by coordinate 
 (alpha = 1, `fit_algorithm="cd"`: LARS costs ~100 s per cell at 2000 × 784 against ~3-8 s for
 cd); 5 passes over the data (`max_iter`) in mini-batches of 256. On default logistic windows 10
 passes changed the held-out FVU by 1e-4 against 5, so 5 keep a cell to seconds on one core.
-Inference: `bench.metrics.sparse_inference.OMPModel`, OMP at exactly cfg.k non-zeros, and
+Inference: `baselines.omp.OMPModel`, OMP at exactly cfg.k non-zeros, and
 x̂ = z @ atoms + mean. Not trained by `bench.train`: `fit` returns the model.
 """
 
@@ -44,7 +44,7 @@ class SparseCoding(SAEVariant):
         from sklearn.decomposition import MiniBatchDictionaryLearning
         from sklearn.exceptions import ConvergenceWarning
 
-        from bench.metrics.sparse_inference import OMPModel
+        from baselines.omp import OMPModel
 
         x = train.detach().double().cpu().numpy()  # (n, d_in)
         mean = x.mean(axis=0)

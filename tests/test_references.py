@@ -6,20 +6,14 @@ import pytest
 import torch
 
 from baselines.mp import MatchingPursuit
+from baselines.omp import OMPModel, omp_codes
 from baselines.pca import PCA
 from baselines.sparse_coding import SparseCoding
 from bench.config import TrainConfig
 from bench.errors import BenchError
 from bench.metrics.core import fvu, l0
 from bench.metrics.saebench import effective_encoder, encoder_spectral_norm
-from bench.metrics.sparse_inference import (
-    OMPModel,
-    amortization_gap,
-    decoder_bias,
-    omp_codes,
-    omp_fvu,
-    omp_k,
-)
+from bench.metrics.sparse_inference import amortization_gap, decoder_bias, omp_fvu, omp_k
 from bench.train import encode_decode, fit
 
 

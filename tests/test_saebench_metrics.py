@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from baselines.omp import OMPModel
 from bench.metrics.saebench import (
     cossim,
     decoder_max_cos,
@@ -14,7 +15,6 @@ from bench.metrics.saebench import (
     saebench_metrics,
     shrinkage,
 )
-from bench.metrics.sparse_inference import OMPModel
 
 
 def test_shrinkage_of_half_reconstruction_is_half():
