@@ -106,3 +106,23 @@ def test_list_names_every_system_and_sae(run_cli, capsys):
         "ksparse_chaos",
     ]:
         assert f"  {name} " in out
+
+
+def test_counts_read_as_english():
+    from bench.run.matrix import plural
+
+    assert [plural(1, "cell"), plural(2, "cell"), plural(1, "thread")] == [
+        "1 cell",
+        "2 cells",
+        "1 thread",
+    ]
+
+
+def test_every_option_has_help():
+    from bench.cli import parser
+
+    sub = next(a for a in parser()._actions if a.dest == "command")
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            if action.dest != "help":
+                assert action.help, f"{name} {action.option_strings or action.dest} has no help"
