@@ -75,13 +75,19 @@ def matrix_run(out: Path, jobs: str) -> tuple[float, dict[str, dict]]:
     return wall, {r["key"]: r for r in map(json.loads, lines)}
 
 
-def matrix_section() -> list[str]:
+def matrix_section(repeats: int) -> list[str]:
     from bench.run.pool import resolve_jobs
 
     auto = resolve_jobs("auto", int(THREADS), "cpu")
+    walls: dict[str, list[float]] = {"1": [], "auto": []}
+    runs: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        one_s, one = matrix_run(Path(tmp) / "one", "1")
-        auto_s, many = matrix_run(Path(tmp) / "auto", "auto")
+        for i in range(repeats):  # alternated, so a change in the machine's load hits both
+            for jobs in ("1", "auto") if i % 2 == 0 else ("auto", "1"):
+                wall, runs[jobs] = matrix_run(Path(tmp) / f"{jobs}-{i}", jobs)
+                walls[jobs].append(wall)
+                print(f"  --jobs {jobs}: {wall:.1f} s", flush=True)
+    one, many = runs["1"], runs["auto"]
 
     def same(a: dict, b: dict) -> bool:
         keep = [k for k in a if k not in ("wall_s", "finished_at")]
@@ -89,17 +95,24 @@ def matrix_section() -> list[str]:
 
     identical = one.keys() == many.keys() and all(same(one[k], many[k]) for k in one)
     cell_s = sum(r["wall_s"] or 0 for r in one.values())
+    one_s, auto_s = statistics.median(walls["1"]), statistics.median(walls["auto"])
+
+    def listed(values: list[float]) -> str:
+        return ", ".join(f"{v:.1f}" for v in values)
+
     return [
         "## 1. The quick matrix: `--jobs 1` against `--jobs auto`",
         "",
         f"`chaos-sae-bench run --profile quick --threads {THREADS}`: {len(one)} cells, "
         f"each run a fresh process timed end to end (sae-lens import and worker start-up "
-        f"included; {cell_s:.1f} s of cell time in the `--jobs 1` run).",
+        f"included; {cell_s:.1f} s of cell time in a `--jobs 1` run), {repeats} runs of each, "
+        f"alternated; medians.",
         "",
-        "| run | wall s | ratio to --jobs 1 |",
-        "|---|---|---|",
-        f"| `--jobs 1` | {one_s:.1f} | 1.00 |",
-        f"| `--jobs auto` ({auto} worker processes) | {auto_s:.1f} | {auto_s / one_s:.2f} |",
+        "| run | wall s (median) | runs | ratio to --jobs 1 |",
+        "|---|---|---|---|",
+        f"| `--jobs 1` | {one_s:.1f} | {listed(walls['1'])} | 1.00 |",
+        f"| `--jobs auto` ({auto} worker processes) | {auto_s:.1f} | {listed(walls['auto'])} | "
+        f"{auto_s / one_s:.2f} |",
         "",
         f"Records identical key by key (metrics bit for bit; wall_s and finished_at aside): "
         f"**{'yes' if identical else 'NO'}**.",
@@ -262,6 +275,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--steps", type=int, default=500, help="training steps in section 3")
     parser.add_argument("--out", default="results/benchmarks/scaling.md")
+    parser.add_argument("--matrix-repeats", type=int, default=2, help="runs of each, section 1")
     parser.add_argument("--skip-matrix", action="store_true", help="sections 2 and 3 only")
     args = parser.parse_args(argv)
 
@@ -278,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     sections = []
     if not args.skip_matrix:
         print("1. quick matrix, --jobs 1 then --jobs auto ...", flush=True)
-        sections.append(matrix_section())
+        sections.append(matrix_section(args.matrix_repeats))
         print("\n".join(sections[-1]), flush=True)
     print("2. sweeps ...", flush=True)
     sections.append(sweep_section(args.repeats))
