@@ -5,7 +5,9 @@ of the centred windows (numpy SVD). The model is sae-lens' inference `StandardSA
 of components, d_sae = 2k (not cfg.d_sae): W_enc = [Vᵀ, −Vᵀ] (d_in, 2k), b_enc = 0,
 W_dec = [V; −V] (2k, d_in), b_dec = μ (subtracted from the input before encoding). With the
 ReLU, latent i is max(p_i, 0) and latent k+i is max(−p_i, 0) for p = (x − μ)Vᵀ, so at most k
-latents are active and x̂ = μ + p V: the best linear code with k dense coefficients.
+latents are active and x̂ = μ + p V: the best linear code with k dense coefficients. When k
+exceeds the number of components, min(n_train, d_in) (e.g. the 8-D mixed sources at k = 32),
+all components are kept: the exact linear code, FVU 0 up to rounding.
 No training: `fit` returns the model and `build` refuses.
 """
 
@@ -47,14 +49,13 @@ class PCA(SAEVariant):
 
         x = train.detach().double().cpu().numpy()  # (n, d_in)
         n, d_in = x.shape
-        if cfg.k > min(n, d_in):
-            raise BenchError(f"pca: k={cfg.k} exceeds min(n_train, d_in) = {min(n, d_in)}")
-        mean, v = pca_components(x, cfg.k)  # (d_in,), (k, d_in)
+        k = min(cfg.k, n, d_in)  # more components than exist: keep them all
+        mean, v = pca_components(x, k)  # (d_in,), (k, d_in)
         w_dec = np.concatenate([v, -v])  # (2k, d_in)
-        sae = StandardSAE(StandardSAEConfig(d_in=d_in, d_sae=2 * cfg.k, device=device))
+        sae = StandardSAE(StandardSAEConfig(d_in=d_in, d_sae=2 * k, device=device))
         state = {
             "W_enc": torch.from_numpy(w_dec.T.copy()),
-            "b_enc": torch.zeros(2 * cfg.k),
+            "b_enc": torch.zeros(2 * k),
             "W_dec": torch.from_numpy(w_dec),
             "b_dec": torch.from_numpy(mean),
         }

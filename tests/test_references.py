@@ -62,11 +62,13 @@ def test_pca_fvu_equals_numpy_svd():
     assert fvu(test, x_hat_test) == pytest.approx(fvu(test, torch.from_numpy(proj)), abs=1e-6)
 
 
-def test_pca_refuses_training_and_too_large_k():
+def test_pca_refuses_training_and_keeps_every_component_when_k_is_too_large():
     with pytest.raises(BenchError):
         PCA().build(8, TrainConfig(), "cpu")
-    with pytest.raises(BenchError, match="exceeds"):
-        PCA().fit(torch.randn(10, 4), TrainConfig(k=5), "cpu", seed=0)
+    x = torch.randn(10, 4)
+    sae = PCA().fit(x, TrainConfig(k=5), "cpu", seed=0)  # 4 components exist
+    _, x_hat, _ = encode_decode(sae, x)
+    assert sae.cfg.d_sae == 8 and fvu(x, x_hat) < 1e-10
 
 
 def test_sae_lens_encoder_and_pca_gap_is_zero():
