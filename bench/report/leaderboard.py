@@ -236,10 +236,10 @@ def write(records: list[dict[str, Any]], out: Path, console: Console) -> list[Pa
     tests.to_csv(files[3], index=False, float_format="%.6g")
     if len(agg):
         files += write_figures(plain, agg, curves, out / "figures")
-    sections = [
-        (title, path.read_text())
-        for title, path in (("Randomness of bits drawn from the latents", out / "randomness.md"),)
-        if path.is_file()
+    # `chaos-sae-bench randomness` writes beside the run or, by default, in its parent (results/)
+    randomness = [p for p in (out / "randomness.md", out.parent / "randomness.md") if p.is_file()]
+    sections = [("Randomness of bits drawn from the latents", p.read_text()) for p in randomness][
+        :1
     ]
     figures = [f for f in files if f.suffix == ".png"]
     files.append(
