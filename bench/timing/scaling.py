@@ -26,6 +26,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
+import resource  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -63,30 +64,54 @@ def slope(xs: list[float], ys: list[float]) -> float:
 # --- 1. the quick matrix, --jobs 1 against --jobs auto ---
 
 
-def matrix_run(out: Path, jobs: str) -> tuple[float, dict[str, dict]]:
+def matrix_run(out: Path, jobs: str) -> tuple[float, float, dict[str, dict]]:
+    """(wall s, CPU s of the run and its workers, records by key) of one quick matrix run."""
     cmd = [sys.executable, "-m", "bench", "run", "--profile", "quick", "--out", str(out)]
     cmd += ["--threads", THREADS, "--jobs", jobs]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if done.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{done.stderr}")
     lines = (out / "runs.jsonl").read_text().splitlines()
-    return wall, {r["key"]: r for r in map(json.loads, lines)}
+    return wall, cpu, {r["key"]: r for r in map(json.loads, lines)}
+
+
+SPIN = "x = 0\nfor i in range(15_000_000):\n    x += i"  # pure-Python CPU work, ~1.5 s
+
+
+def free_cores(n: int) -> float:
+    """Cores' worth of CPU this run can get now: n × (one spinner's wall) / (wall of n
+    spinners at once). n on an idle machine; about 1 when other work holds the rest."""
+
+    def spin(k: int) -> float:
+        start = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(k)]
+        for proc in procs:
+            proc.wait()
+        return time.perf_counter() - start
+
+    return n * spin(1) / spin(n)
 
 
 def matrix_section(repeats: int) -> list[str]:
     from bench.run.pool import resolve_jobs
 
     auto = resolve_jobs("auto", int(THREADS), "cpu")
+    capacity = free_cores(auto)
     walls: dict[str, list[float]] = {"1": [], "auto": []}
+    cpus: dict[str, list[float]] = {"1": [], "auto": []}
     runs: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeats):  # alternated, so a change in the machine's load hits both
             for jobs in ("1", "auto") if i % 2 == 0 else ("auto", "1"):
-                wall, runs[jobs] = matrix_run(Path(tmp) / f"{jobs}-{i}", jobs)
+                wall, cpu, runs[jobs] = matrix_run(Path(tmp) / f"{jobs}-{i}", jobs)
                 walls[jobs].append(wall)
-                print(f"  --jobs {jobs}: {wall:.1f} s", flush=True)
+                cpus[jobs].append(cpu)
+                print(f"  --jobs {jobs}: {wall:.1f} s wall, {cpu:.1f} s CPU", flush=True)
     one, many = runs["1"], runs["auto"]
 
     def same(a: dict, b: dict) -> bool:
@@ -108,11 +133,20 @@ def matrix_section(repeats: int) -> list[str]:
         f"included; {cell_s:.1f} s of cell time in a `--jobs 1` run), {repeats} runs of each, "
         f"alternated; medians.",
         "",
-        "| run | wall s (median) | runs | ratio to --jobs 1 |",
-        "|---|---|---|---|",
-        f"| `--jobs 1` | {one_s:.1f} | {listed(walls['1'])} | 1.00 |",
+        "| run | wall s (median) | wall s, each run | ratio to --jobs 1 | CPU s (median) |",
+        "|---|---|---|---|---|",
+        f"| `--jobs 1` | {one_s:.1f} | {listed(walls['1'])} | 1.00 | "
+        f"{statistics.median(cpus['1']):.1f} |",
         f"| `--jobs auto` ({auto} worker processes) | {auto_s:.1f} | {listed(walls['auto'])} | "
-        f"{auto_s / one_s:.2f} |",
+        f"{auto_s / one_s:.2f} | {statistics.median(cpus['auto']):.1f} |",
+        "",
+        "CPU s: user + system time of the run and its workers. The extra CPU with workers is "
+        "each worker's own imports (torch, sae-lens: ~8 s each) and whatever a system builds "
+        "per process (e.g. superposition's feature dictionary); the parent's planning runs "
+        "before any worker starts. These fixed costs weigh on a matrix this small and vanish "
+        "in a long one. The wall-time ratio can reach 1 / workers only with that many free "
+        f"cores: just before these runs, {auto} CPU-bound processes together got "
+        f"{capacity:.2f} cores' worth of CPU ({auto:.2f} on an idle machine).",
         "",
         f"Records identical key by key (metrics bit for bit; wall_s and finished_at aside): "
         f"**{'yes' if identical else 'NO'}**.",
