@@ -133,16 +133,13 @@ def test_a_recorded_series_runs_through_the_matrix(file_run):
     assert all(math.isnan(m[name]) for name in ("lyapunov_ratio", "sensitivity"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LEAD: bench/report/figures.py names figures fronts_<system>.png; a file: system "
-    "name holds '/' (sanitise it); remove this mark once fixed",
-)
 def test_a_recorded_series_reaches_the_leaderboard(file_run, capsys):
     out, system = file_run
     assert main(["leaderboard", "--runs", str(out / "runs.jsonl"), "--out", str(out)]) == 0
     board = (out / "leaderboard.md").read_text()
     assert f"## {system}" in board
+    section = board.split(f"## {system}")[1]
+    assert "| lyapunov_ratio" in section and "| — |" in section  # the probe: shown as "—"
 
 
 @pytest.mark.skipif(not WIRED, reason="LEAD: register the file: prefix in systems/__init__.py")

@@ -3,6 +3,7 @@ metrics), and per system the L0–FVU front (every SAE setting and seed a point,
 coding as reference curves over k) and the sparsity–variance plane. Reads tables, writes PNGs.
 Rows are labelled by SAE and setting, so the settings of a sweep stay apart."""
 
+import re
 from pathlib import Path
 
 import matplotlib
@@ -87,6 +88,7 @@ def write_figures(
     competitors = agg[agg.group != "reference"]
     paths = [heatmaps(competitors, HEATMAPS, out / "heatmaps.png")]
     paths.append(heatmaps(competitors, DYNAMICS, out / "heatmaps_dynamics.png"))
-    for system in agg.system.unique():
-        paths.append(fronts(per_seed, curves, system, out / f"fronts_{system}.png"))
+    for system in agg.system.unique():  # a file: system's name holds a path: keep it a file name
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", system).strip("_")
+        paths.append(fronts(per_seed, curves, system, out / f"fronts_{name}.png"))
     return [p for p in paths if p is not None]

@@ -55,12 +55,15 @@ def header(metric: str) -> str:
 
 
 def columns(agg: pd.DataFrame, system: str, family: str) -> list[str]:
-    """The family's per-SAE metrics with at least one value on this system."""
-    rows = agg[agg.system == system]
+    """The family's per-SAE metrics for this system's table (one that does not apply here, such
+    as the twin-orbit probe on a recorded series, shows "—"), or none when nothing in the
+    family applies here (no ground-truth table for a chaotic system)."""
     names = [m.name for m in METRICS.values() if m.family == family and not m.per_system]
     if family == "core" and "coefficient_mean" in agg:
         names.append("coefficient")
-    return [m for m in names if f"{m}_mean" in rows and rows[f"{m}_mean"].notna().any()]
+    names = [m for m in names if f"{m}_mean" in agg]
+    rows = agg[agg.system == system]
+    return names if any(rows[f"{m}_mean"].notna().any() for m in names) else []
 
 
 def rows_for(agg: pd.DataFrame, system: str, metrics: list[str], bold: tuple[str, str]):
