@@ -25,6 +25,8 @@ from sae_lens import (
 from sae_lens.saes.sae import TrainStepInput
 from torch import nn
 
+from baselines.sae_parts import ActivationEncoder, LinearDecoder
+
 ARCHITECTURE = "kl_sparse"
 _CLAMP = 1e-6  # ρ̂ is kept in [1e-6, 1 − 1e-6] so the logs stay finite
 
@@ -52,33 +54,15 @@ class KLSparseTrainingSAEConfig(TrainingSAEConfig):
         return ARCHITECTURE
 
 
-class _SigmoidEncoder:
+class _SigmoidEncoder(ActivationEncoder):
     """Encoder shared by the inference and training classes."""
-
-    b_enc: nn.Parameter
-
-    def initialize_weights(self) -> None:
-        super().initialize_weights()  # type: ignore[misc]
-        self.b_enc = nn.Parameter(torch.zeros(self.cfg.d_sae, dtype=self.dtype, device=self.device))
 
     def get_activation_fn(self) -> nn.Module:
         return nn.Sigmoid()
 
-    def encode_with_hidden_pre(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        sae_in = self.process_sae_in(x)  # (n, d_in)
-        hidden_pre = self.hook_sae_acts_pre(sae_in @ self.W_enc + self.b_enc)  # (n, d_sae)
-        return self.hook_sae_acts_post(self.activation_fn(hidden_pre)), hidden_pre
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encode_with_hidden_pre(x)[0]
-
-
-class KLSparseSAE(_SigmoidEncoder, SAE[KLSparseSAEConfig]):
+class KLSparseSAE(_SigmoidEncoder, LinearDecoder, SAE[KLSparseSAEConfig]):
     """Inference KL-sparse SAE: sigmoid encoder, linear decoder."""
-
-    def decode(self, feature_acts: torch.Tensor) -> torch.Tensor:
-        sae_out = self.hook_sae_recons(feature_acts @ self.W_dec + self.b_dec)
-        return self.reshape_fn_out(self.run_time_activation_norm_fn_out(sae_out), self.d_head)
 
 
 class KLSparseTrainingSAE(_SigmoidEncoder, TrainingSAE[KLSparseTrainingSAEConfig]):

@@ -25,6 +25,7 @@ from sae_lens.saes.sae import TrainStepInput
 from torch import nn
 
 from baselines.chaos_kernels import chaos_topk
+from baselines.sae_parts import ActivationEncoder, LinearDecoder
 
 ARCHITECTURE = "ksparse_chaos"
 
@@ -65,33 +66,15 @@ class KSparseChaosTrainingSAEConfig(TrainingSAEConfig):
         return ARCHITECTURE
 
 
-class _KSparseChaosEncoder:
+class _KSparseChaosEncoder(ActivationEncoder):
     """Encoder shared by the inference and training classes."""
-
-    b_enc: nn.Parameter
-
-    def initialize_weights(self) -> None:
-        super().initialize_weights()  # type: ignore[misc]
-        self.b_enc = nn.Parameter(torch.zeros(self.cfg.d_sae, dtype=self.dtype, device=self.device))
 
     def get_activation_fn(self) -> nn.Module:
         return ChaosTopK(self.cfg.k)
 
-    def encode_with_hidden_pre(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        sae_in = self.process_sae_in(x)  # (n, d_in)
-        hidden_pre = self.hook_sae_acts_pre(sae_in @ self.W_enc + self.b_enc)  # (n, d_sae)
-        return self.hook_sae_acts_post(self.activation_fn(hidden_pre)), hidden_pre
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encode_with_hidden_pre(x)[0]
-
-
-class KSparseChaosSAE(_KSparseChaosEncoder, SAE[KSparseChaosSAEConfig]):
+class KSparseChaosSAE(_KSparseChaosEncoder, LinearDecoder, SAE[KSparseChaosSAEConfig]):
     """Inference K-Sparse Chaos SAE (what `SAE.load_from_disk` returns for this architecture)."""
-
-    def decode(self, feature_acts: torch.Tensor) -> torch.Tensor:
-        sae_out = self.hook_sae_recons(feature_acts @ self.W_dec + self.b_dec)
-        return self.reshape_fn_out(self.run_time_activation_norm_fn_out(sae_out), self.d_head)
 
 
 class KSparseChaosTrainingSAE(_KSparseChaosEncoder, TrainingSAE[KSparseChaosTrainingSAEConfig]):
