@@ -12,6 +12,8 @@ TEST := $(VENV)/.installed-dev,ray
 # Your run of `make leaderboard` (resumable, git-ignored). The committed reference run is
 # results/reference/, made by `make leaderboard OUT=results/reference` on a fresh clone.
 OUT ?= results/latest
+# Worker processes for the run (auto: one per core); JOBS=1 runs every cell in one process.
+JOBS ?= auto
 
 .PHONY: setup leaderboard test test-dysts lint bench-kernels bench-systems bench-scaling reproduce clean
 
@@ -32,11 +34,9 @@ $(VENV)/.installed-%: pyproject.toml $(TORCH)
 # calibrated to L0 = k; TopK-style cells are shared with the first run), the reference curves
 # (PCA and sparse coding at k = 8, 16, 64; k = 32 is the first run's), then the tables.
 leaderboard: $(DEV)
-	$(BIN)/chaos-sae-bench run --profile default --saes all --out $(OUT)
-	$(BIN)/chaos-sae-bench run --profile default --saes all --matched-l0 --out $(OUT)
-	$(BIN)/chaos-sae-bench run --profile default --saes reference --seeds 1 --set k=8 --out $(OUT)
-	$(BIN)/chaos-sae-bench run --profile default --saes reference --seeds 1 --set k=16 --out $(OUT)
-	$(BIN)/chaos-sae-bench run --profile default --saes reference --seeds 1 --set k=64 --out $(OUT)
+	$(BIN)/chaos-sae-bench run --profile default --saes all --jobs $(JOBS) --out $(OUT)
+	$(BIN)/chaos-sae-bench run --profile default --saes all --matched-l0 --jobs $(JOBS) --out $(OUT)
+	$(BIN)/chaos-sae-bench run --profile default --saes reference --seeds 1 --set k=8,16,64 --jobs $(JOBS) --out $(OUT)
 	$(BIN)/chaos-sae-bench leaderboard --runs $(OUT)/runs.jsonl --out $(OUT)
 
 # The whole suite, Ray executor test included; kernel benchmarks run as correctness tests.

@@ -154,7 +154,8 @@ def parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         action="extend",
-        help="override a setting: k=16, l1.l1_coefficient=2, lorenz96.forcing=10",
+        help="override a setting: k=16, l1.l1_coefficient=2, lorenz96.forcing=10; "
+        "a comma list is a sweep: k=8,16,64",
     )
     run.add_argument(
         "--matched-l0",

@@ -6,12 +6,21 @@ flattened to d_in = window · D, and its forecast target is the observation righ
 input dimension is standardised with the train split's mean and std. Beside the splits: the
 twin orbits of the dynamics probe (own random stream, raw units), fresh calibration windows
 (matched-L0 runs only), and ground truth where the system declares it. A recorded series
-(`split_samples`) supplies its own split. This module does not train or score anything.
+(`split_samples`) supplies its own split. Within a process, cells of one (system, seed) share
+their data; `share_through(dir)` (the `--jobs` workers) also shares it between processes: each
+dataset is built once, by whichever worker needs it first, and the others load its pickle.
+This module does not train or score anything.
 """
 
+import fcntl
+import hashlib
 import json
+import os
+import pickle
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -51,6 +60,13 @@ def data_rng(system_name: str, seed: int) -> np.random.Generator:
 
 
 _cache: dict[tuple, Dataset] = {}  # cells of one (system, seed) share their data in a process
+_shared_dir: Path | None = None  # where processes share built datasets (None: they do not)
+
+
+def share_through(directory: Path | None) -> None:
+    """Share built datasets with other processes through pickles in `directory`."""
+    global _shared_dir
+    _shared_dir = directory
 
 
 def make_dataset(system: System, cfg: TrainConfig, seed: int) -> Dataset:
@@ -59,8 +75,31 @@ def make_dataset(system: System, cfg: TrainConfig, seed: int) -> Dataset:
     if key not in _cache:
         if len(_cache) >= 8:
             _cache.pop(next(iter(_cache)))
-        _cache[key] = _build(system, cfg, seed)
+        _cache[key] = _build_once(key, lambda: _build(system, cfg, seed))
     return _cache[key]
+
+
+def _build_once(key: tuple, build: Callable[[], Dataset]) -> Dataset:
+    """`build()`, or with a shared directory the pickle of whoever built it first: a process
+    that finds the key's lock held waits for the builder, then loads (bit for bit the same)."""
+    if _shared_dir is None:
+        return build()
+    path = _shared_dir / _shared_name(key)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even on an error
+        if path.exists():
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        data = build()
+        partial = path.with_suffix(".partial")
+        with open(partial, "wb") as f:
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, path)
+        return data
+
+
+def _shared_name(key: tuple) -> str:
+    return hashlib.sha256(repr(key).encode()).hexdigest()[:24]
 
 
 def samples(system: System, n: int, rng: np.random.Generator, window: int):

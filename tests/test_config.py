@@ -43,6 +43,8 @@ def test_scoped_assignments_reach_system_and_sae():
         (["l1.l1_coefficient=nan"], "l1_coefficient=nan: must be a finite number"),
         (["lr=inf"], "lr=inf: must be a finite number"),
         (["lr=-1e-3"], "lr must be positive"),
+        (["k=8,,16"], "a sweep lists values like k=8,16,64"),
+        (["k=8,x"], "expected int"),
     ],
 )
 def test_bad_assignments(items, message):
@@ -52,3 +54,17 @@ def test_bad_assignments(items, message):
 
 def test_split():
     assert split_assignments(["k=1", "a.b=c"]) == [("", "k", "1"), ("a", "b", "c")]
+
+
+def test_a_comma_list_is_a_sweep_planned_in_order():
+    cells = plan(
+        ["logistic"], ["topk", "l1"], 1, TrainConfig(), ["k=8,16", "l1.l1_coefficient=2,4"]
+    )
+    got = [(c.sae, c.config.k, c.sae_params.get("l1_coefficient")) for c in cells]
+    # every combination of the two sweeps, each cell once: topk ignores l1's coefficient
+    assert got == [
+        *[("topk", 8, None), ("l1", 8, 2.0), ("l1", 8, 4.0)],
+        *[("topk", 16, None), ("l1", 16, 2.0), ("l1", 16, 4.0)],
+    ]
+    single = plan(["logistic"], ["topk"], 1, TrainConfig(), ["k=16"])
+    assert single[0].key == cells[3].key  # a swept cell is the cell of a plain run with that value

@@ -39,6 +39,10 @@ def test_make_leaderboard_on_a_fresh_clone_trains_every_cell(tmp_path):
         assert "0 already in results/latest/runs.jsonl" in done.stdout, done.stdout
     seeds = 3  # the default profile's
     assert int(counts[0]) == len(system_names()) * len(sae_names(["all"])) * seeds
+    curves = [line for line in runs if "k=8,16,64" in line]  # the reference curves: one sweep
+    assert len(curves) == 1 and int(counts[runs.index(curves[0])]) == len(system_names()) * len(
+        sae_names(["reference"])
+    ) * len((8, 16, 64))
 
 
 def test_a_new_torch_spec_reinstalls_torch(tmp_path):

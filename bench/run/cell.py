@@ -7,6 +7,7 @@ neither trains nor scores.
 """
 
 import hashlib
+import itertools
 import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -53,11 +54,43 @@ def plan(
 ) -> list[Cell]:
     """Every (system, SAE, seed) cell, with `--set` assignments applied and checked.
 
-    With `matched_l0` (target: `target_l0`, default k) coefficient SAEs are calibrated to the
-    target, TopK-style SAEs run with k = target, and SAEs with no sparsity control are left out.
+    A comma-separated value is a sweep: `k=8,16,64` plans the matrix once per value (several
+    sweeps: every combination), in that order, each cell once. With `matched_l0` (target:
+    `target_l0`, default k) coefficient SAEs are calibrated to the target, TopK-style SAEs run
+    with k = target, and SAEs with no sparsity control are left out.
     """
     if seeds <= 0:
         raise BenchError(f"--seeds must be positive, got {seeds}")
+    cells = {}  # by key, in planned order
+    for combination in sweep(assignments):
+        for cell in _plan_one(systems, saes, seeds, cfg, combination, matched_l0):
+            cells.setdefault(cell.key, cell)
+    return list(cells.values())
+
+
+def sweep(assignments: list[str]) -> list[list[str]]:
+    """["k=8,16", "l1.l1_coefficient=2"] → [["k=8", "l1.l1_coefficient=2"], ["k=16", …]]."""
+    choices = []
+    for item in assignments:
+        key, _, values = item.partition("=")
+        if "," not in values:
+            choices.append([item])
+            continue
+        parts = values.split(",")
+        if not all(parts):
+            raise BenchError(f"--set {item}: a sweep lists values like k=8,16,64")
+        choices.append([f"{key}={value}" for value in parts])
+    return [list(combination) for combination in itertools.product(*choices)]
+
+
+def _plan_one(
+    systems: list[str],
+    saes: list[str],
+    seeds: int,
+    cfg: TrainConfig,
+    assignments: list[str],
+    matched_l0: bool,
+) -> list[Cell]:
     system_objs = {name: get_system(name)() for name in systems}
     sae_objs = {name: get_sae(name)() for name in saes}
     for scope, key, value in split_assignments(assignments):

@@ -10,9 +10,10 @@ the rest of the matrix goes on.
 Each worker sets its torch threads, imports sae-lens and the harness once (before any cell's
 timer starts), then builds records with `bench.run.executors.run_cell`, the same helper as the
 in-process path, so records are the in-process ones key by key (wall_s, finished_at aside).
-An idle worker is handed a pending cell whose data it built recently if there is one (the
-per-process dataset cache of `bench.data`), else one whose data no other worker holds, so few
-datasets are built twice; this changes only the order in which records arrive.
+Workers share built datasets through a temporary directory (`bench.data.share_through`), so
+each is built once. An idle worker is handed a pending cell whose data it holds if there is
+one, else one whose data no other worker holds (it builds that while the others train), else
+the first; this changes only the order in which records arrive.
 
 Ctrl-C: workers ignore SIGINT (so a terminal's Ctrl-C reaches the parent alone); the parent's
 KeyboardInterrupt closes this generator, which terminates the workers, so in-flight cells are
@@ -28,6 +29,7 @@ import json
 import multiprocessing
 import os
 import signal
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -111,7 +113,8 @@ class _Worker:
 
 class _Pool:
     def __init__(self, n: int, device: str, threads: int, save_dir: Path | None):
-        self.args = (device, threads, save_dir)
+        self.data_dir = tempfile.TemporaryDirectory(prefix="chaos-sae-bench-data-")
+        self.args = (device, threads, save_dir, Path(self.data_dir.name))
         self.context = multiprocessing.get_context("spawn")  # no fork: torch threads, CUDA
         self.workers = [self._start() for _ in range(n)]
 
@@ -163,7 +166,7 @@ class _Pool:
         if todo:
             self.workers.append(self._start())
         if dead.cell is not None:
-            device, threads, _ = self.args
+            device, threads, *_ = self.args
             yield failed_record(dead.cell, device, threads, f"worker died: {reason}")
 
     def close(self) -> None:
@@ -182,6 +185,7 @@ class _Pool:
                 worker.process.kill()
                 worker.process.join()
             worker.conn.close()
+        self.data_dir.cleanup()
 
 
 def _pick(todo: list[Cell], mine: list[tuple], others: set[tuple]) -> int:
@@ -234,16 +238,20 @@ def _sigint_ignored():
 # --- in the worker process ---
 
 
-def _serve(conn: Connection, device: str, threads: int, save_dir: Path | None) -> None:
+def _serve(
+    conn: Connection, device: str, threads: int, save_dir: Path | None, data_dir: Path
+) -> None:
     """A worker's life: set up once, then run the cells it is sent until told to stop."""
     import torch
 
+    from bench.data import share_through
     from bench.run.executors import run_cell
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     torch.set_num_threads(threads)
     warm_up()
+    share_through(data_dir)
     conn.send(("ready", os.getpid()))
     while (cell := conn.recv()) is not None:
         _announce(cell)
