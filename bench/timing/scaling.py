@@ -342,8 +342,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), torch "
         f"{torch.__version__} on {THREADS} thread(s). Load average (1, 5, 15 min) at the "
         f"start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, at the end {end_load[0]:.2f} "
-        f"{end_load[1]:.2f} {end_load[2]:.2f}: the machine is shared, so absolute times are "
-        f"inflated by other work; the ratios and slopes within this one run are what to read.",
+        f"{end_load[1]:.2f} {end_load[2]:.2f} (this run's own work counts in it): other work "
+        f"inflates absolute times, so the ratios and slopes within this one run are what to read.",
         "",
     ]
     text = "\n".join(header + [line for s in sections for line in [*s, ""]])
