@@ -17,43 +17,30 @@ times are medians of `--repeats`; ratios come from one run. The machine's load a
 stated, since a shared machine's other work inflates every time. This module changes no results.
 """
 
+import argparse
+import json
 import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
 
-THREADS = os.environ.setdefault("CHAOS_BENCH_THREADS", "1")
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = THREADS  # before numpy/torch are imported
+import numpy as np
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import resource  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
+from bench.timing import pin_threads, timed
 
-import numpy as np  # noqa: E402
-
+THREADS = pin_threads()  # before torch is imported (inside the functions below)
 SWEEPS = {  # factor: values (the quick profile's other settings stay)
     "n_train": [500, 1000, 2000, 4000],
     "d_sae": [128, 512, 2048],
     "window": [98, 196, 392, 784],
 }
 SYSTEM, SWEEP_SAE, SAE = "logistic", "topk", "l1"  # sweeps: TopK (L0 = k); step: l1
-
-
-def timed(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
-    """Median wall time of `repeats` calls, and the last result."""
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def slope(xs: list[float], ys: list[float]) -> float:
@@ -67,7 +54,7 @@ def slope(xs: list[float], ys: list[float]) -> float:
 def matrix_run(out: Path, jobs: str) -> tuple[float, float, dict[str, dict]]:
     """(wall s, CPU s of the run and its workers, records by key) of one quick matrix run."""
     cmd = [sys.executable, "-m", "bench", "run", "--profile", "quick", "--out", str(out)]
-    cmd += ["--threads", THREADS, "--jobs", jobs]
+    cmd += ["--threads", str(THREADS), "--jobs", jobs]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True)
@@ -100,7 +87,7 @@ def free_cores(n: int) -> float:
 def matrix_section(repeats: int) -> list[str]:
     from bench.run.pool import resolve_jobs
 
-    auto = resolve_jobs("auto", int(THREADS), "cpu")
+    auto = resolve_jobs("auto", THREADS, "cpu")
     capacity = free_cores(auto)
     walls: dict[str, list[float]] = {"1": [], "auto": []}
     cpus: dict[str, list[float]] = {"1": [], "auto": []}
@@ -187,13 +174,13 @@ def sweep_section(repeats: int) -> list[str]:
             start = time.perf_counter()
             data = make_dataset(system, cell.config, cell.seed)
             data_s = time.perf_counter() - start
-            cell_s, record = timed(lambda c=cell: run_cell(c, "cpu", int(THREADS)), repeats)
+            cell_s, record = timed(lambda c=cell: run_cell(c, "cpu", THREADS), repeats)
             assert record["status"] == "ok", record["error"]
             variant = get_sae(SWEEP_SAE)(**cell.sae_params)
             train_s, _ = timed(
                 lambda v=variant, c=cell, d=data: fit(v, d.train, c.config, "cpu", 0), repeats
             )
-            torch.set_num_threads(int(THREADS))
+            torch.set_num_threads(THREADS)
             cells.append(cell_s)
             trains.append(train_s)
             rows.append(f"| {value} | {cell_s:.3f} | {train_s:.3f} | {data_s:.3f} |")
@@ -318,7 +305,7 @@ def main(argv: list[str] | None = None) -> None:
     import bench  # noqa: F401
     from bench.run.pool import warm_up
 
-    torch.set_num_threads(int(THREADS))
+    torch.set_num_threads(THREADS)
     warm_up()
     load = os.getloadavg()
     started = time.perf_counter()

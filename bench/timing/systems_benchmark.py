@@ -17,42 +17,28 @@ against the references (0.93, 0.23). Prints the table and writes it to
 results/benchmarks/systems.md. Without dysts it times ours alone and says so.
 """
 
+import argparse
 import os
+import time
+import warnings
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
 
-THREADS = os.environ.setdefault("CHAOS_BENCH_THREADS", "1")
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = THREADS  # before numpy is imported: single-threaded, like for like
+import numpy as np
+from scipy.integrate import solve_ivp
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from importlib.metadata import version  # noqa: E402
-from pathlib import Path  # noqa: E402
+from bench.errors import BenchError
+from bench.timing import pin_threads, timed
+from systems.dysts_bridge import import_flows
+from systems.lorenz96 import Lorenz96
+from systems.mackey_glass import MackeyGlass
 
-import numpy as np  # noqa: E402
-from scipy.integrate import solve_ivp  # noqa: E402
-
-from bench.errors import BenchError  # noqa: E402
-from systems.dysts_bridge import import_flows  # noqa: E402
-from systems.lorenz96 import Lorenz96  # noqa: E402
-from systems.mackey_glass import MackeyGlass  # noqa: E402
-
+THREADS = pin_threads()  # single-threaded, like for like
 BATCH = 100
 L96_RTOLS = (1e-6, 1e-12)
 Make = Callable[[], np.ndarray]  # produces (n, steps, D) or (steps, D) observations
-
-
-def timed(make: Make, repeats: int) -> tuple[float, np.ndarray]:
-    """Median wall time of `repeats` calls, and the last output."""
-    times, out = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = make()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def quiet(make: Make) -> Make:
