@@ -69,9 +69,14 @@ def share_through(directory: Path | None) -> None:
     _shared_dir = directory
 
 
-def make_dataset(system: System, cfg: TrainConfig, seed: int) -> Dataset:
+def dataset_key(system: str, params: dict, cfg: TrainConfig, seed: int) -> tuple:
+    """What makes two cells' data the same: cells with one key share one Dataset."""
     sizes = (cfg.n_train, cfg.n_test, cfg.window, cfg.probe_orbits)
-    key = (system.name, json.dumps(system.params(), sort_keys=True), sizes, cfg.target_l0 > 0, seed)
+    return (system, json.dumps(params, sort_keys=True), sizes, cfg.target_l0 > 0, seed)
+
+
+def make_dataset(system: System, cfg: TrainConfig, seed: int) -> Dataset:
+    key = dataset_key(system.name, system.params(), cfg, seed)
     if key not in _cache:
         if len(_cache) >= 8:
             _cache.pop(next(iter(_cache)))

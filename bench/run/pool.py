@@ -25,7 +25,6 @@ Test hook: when CHAOS_BENCH_CELL_STARTS names a file or FIFO, each worker append
 """
 
 import importlib
-import json
 import multiprocessing
 import os
 import signal
@@ -38,6 +37,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from bench.data import dataset_key
 from bench.errors import BenchError
 from bench.run.cell import Cell
 from bench.run.record import failed_record
@@ -199,11 +199,9 @@ def _pick(todo: list[Cell], mine: list[tuple], others: set[tuple]) -> int:
 
 
 def _data_key(cell: Cell) -> tuple:
-    """What makes bench.data build the same dataset (a scheduling hint only: a wrong guess
-    costs time, never changes a record)."""
-    c = cell.config
-    sizes = (c.n_train, c.n_test, c.window, c.target_l0 > 0)
-    return (cell.system, json.dumps(cell.system_params, sort_keys=True), cell.seed, sizes)
+    """The cell's `bench.data.dataset_key` (a scheduling hint only: a wrong guess costs time,
+    never changes a record)."""
+    return dataset_key(cell.system, cell.system_params, cell.config, cell.seed)
 
 
 def _receive(conn: Connection) -> tuple[str, Any] | None:
