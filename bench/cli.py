@@ -83,7 +83,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> None:
     files = write(records, writable_dir(args.out), console)
     from bench.report.browser import screenshot, unavailable
 
-    if (no_browser := unavailable()) is None:  # a picture of the page, where a browser is
+    if (no_browser := unavailable()) is None:  # Chromium and Playwright are here: picture it
         files.append(screenshot(files[-1], Path(args.out) / "figures" / "leaderboard_page.png"))
     else:
         console.print(f"[dim]no picture of the page: {no_browser}[/]")
