@@ -81,10 +81,12 @@ def cmd_leaderboard(args: argparse.Namespace) -> None:
     if not records:
         raise BenchError(f"{runs} holds no finished cells")
     files = write(records, writable_dir(args.out), console)
-    from bench.report.browser import find_chromium, screenshot
+    from bench.report.browser import screenshot, unavailable
 
-    if find_chromium():  # a picture of the page, where a browser is installed
+    if (no_browser := unavailable()) is None:  # Chromium and Playwright are here: picture it
         files.append(screenshot(files[-1], Path(args.out) / "figures" / "leaderboard_page.png"))
+    else:
+        console.print(f"[dim]no picture of the page: {no_browser}[/]")
     console.print("wrote " + ", ".join(str(f) for f in files), soft_wrap=True)
 
 

@@ -1,25 +1,32 @@
-"""Drive a system-installed headless Chromium over the DevTools protocol, standard library only.
+"""Open a local HTML file in headless Chromium through Playwright, on the system's own Chromium.
 
-Chromium is started with `--remote-debugging-pipe`: it reads JSON commands on fd 3 and writes
-replies and events on fd 4, each message ended by a NUL byte. No port, no websocket package, no
-browser download: the executable comes from PATH (or $CHROMIUM). Used by the HTML page's test
-and to screenshot `results/index.html`. It never fetches anything itself.
+Playwright (the optional `browser` extra, part of `dev`) drives the Chromium found on PATH (or
+$CHROMIUM): Debian's `chromium` package, never a browser downloaded by `playwright install`,
+which nothing here runs. Every request the page makes other than the file itself is refused and
+recorded, so a test can check that the page fetches nothing. Used by the page's test and by
+`leaderboard` to picture the page; it starts no server and fetches nothing itself.
 """
 
-import base64
-import json
+import importlib.util
 import os
-import select
 import shutil
-import subprocess
-import tempfile
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bench.errors import BenchError
 
+if TYPE_CHECKING:
+    from playwright.sync_api import ConsoleMessage, Page, Playwright, Route
+
 NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome", "chrome-headless-shell")
+# --no-sandbox: Chromium refuses to start as root with its sandbox, and container CI often lacks
+# the user namespaces it needs; it only ever loads our own local file with the network refused.
+# --disable-dev-shm-usage: containers' /dev/shm is often too small for a tall page.
+ARGS = ("--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars")
+INSTALL_HINT = "pip install 'chaos-sae-bench[browser]' (Playwright; it uses Chromium from PATH)"
 
 
 def find_chromium() -> str | None:
@@ -29,189 +36,93 @@ def find_chromium() -> str | None:
     return next((path for name in NAMES if (path := shutil.which(name))), None)
 
 
-class Browser:
-    """One headless Chromium with one page (tab); use as a context manager.
+def unavailable() -> str | None:
+    """Why no page can be opened here (no Chromium on PATH, or no Playwright), else None."""
+    if find_chromium() is None:
+        if os.environ.get("CHROMIUM"):
+            return f"$CHROMIUM={os.environ['CHROMIUM']} is not an executable on PATH"
+        return f"no Chromium on PATH (tried {', '.join(NAMES)}; apt-get install chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return f"Playwright is not installed: {INSTALL_HINT}"
+    return None
 
-    `call(method, **params)` sends a command to the page and returns its result; every event
-    received meanwhile is kept in `events` (list of (method, params)) for `wait_event`.
+
+@dataclass
+class Visit:
+    """One local file open in a headless tab.
+
+    page: Playwright's Page (click, hover, evaluate, screenshot, set_viewport_size).
+    requested: every URL the page asked for, in order, the file itself first (data: URIs are not
+    requests). blocked: those refused, i.e. all but the file. errors: uncaught script errors and
+    console errors, as text.
     """
 
-    def __init__(self, width: int = 1280, height: int = 900, timeout: float = 30.0):
-        exe = find_chromium()
-        if exe is None:
-            raise BenchError(f"no Chromium found on PATH (tried {', '.join(NAMES)})")
-        self.timeout = timeout
-        self.events: list[tuple[str, dict[str, Any]]] = []
-        self._next_id = 0
-        self._buffer = b""
-        self._profile = tempfile.TemporaryDirectory(prefix="bench-chromium-")
-        self._log = open(Path(self._profile.name) / "stderr.log", "wb")  # noqa: SIM115
-        to_child, self._write = os.pipe()  # we write commands, Chromium reads them on fd 3
-        self._read, from_child = os.pipe()  # Chromium writes on fd 4, we read
-        args = [
-            exe,
-            "--headless",
-            "--remote-debugging-pipe",
-            f"--user-data-dir={self._profile.name}",
-            f"--window-size={width},{height}",
-            "--hide-scrollbars",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-extensions",
-            *(["--no-sandbox"] if os.geteuid() == 0 else []),  # Chromium refuses root otherwise
-            "about:blank",
-        ]
-        # sh moves the pipe ends from stdin/stdout onto fds 3 and 4 (no preexec_fn, thread-safe).
-        self._proc = subprocess.Popen(
-            ["/bin/sh", "-c", 'exec "$@" 3<&0 4>&1 0</dev/null 1>&2', "sh", *args],
-            stdin=to_child,
-            stdout=from_child,
-            stderr=self._log,
-        )
-        os.close(to_child)
-        os.close(from_child)
+    page: "Page"
+    requested: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+_started: list["Playwright"] = []  # the Playwright this thread runs, while one runs
+
+
+@contextmanager
+def _playwright() -> Iterator["Playwright"]:
+    """Playwright's driver; a nested visit reuses the running one (its sync API cannot nest)."""
+    if _started:
+        yield _started[-1]
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        _started.append(playwright)
         try:
-            self._session = None
-            target = self.call("Target.createTarget", url="about:blank")["targetId"]
-            self._session = self.call("Target.attachToTarget", targetId=target, flatten=True)[
-                "sessionId"
-            ]
-            self.call("Page.enable")
-            self.call("Network.enable")
-            self.call("Runtime.enable")
-        except BaseException:
-            self.close()
-            raise
+            yield playwright
+        finally:
+            _started.pop()
 
-    # --- protocol -------------------------------------------------------------------------
-    def _receive(self, deadline: float) -> dict[str, Any]:
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._read], [], [], left)[0]:
-                raise BenchError(f"Chromium did not answer within {self.timeout:.0f} s")
-            chunk = os.read(self._read, 1 << 20)
-            if not chunk:
-                log = Path(self._log.name).read_text(errors="replace")[-2000:]
-                raise BenchError(f"Chromium exited: {log}")
-            self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
 
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        """Send one command (to the page once attached) and wait for its reply."""
-        self._next_id += 1
-        message = {"id": self._next_id, "method": method, "params": params}
-        if self._session:
-            message["sessionId"] = self._session
-        os.write(self._write, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + self.timeout
-        while True:
-            reply = self._receive(deadline)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise BenchError(f"{method}: {reply['error'].get('message')}")
-                return reply.get("result", {})
-            if "method" in reply:
-                self.events.append((reply["method"], reply.get("params", {})))
-
-    def wait_event(self, method: str) -> dict[str, Any]:
-        """Params of the first `method` event not yet consumed, reading until it arrives."""
-        deadline = time.monotonic() + self.timeout
-        while True:
-            for i, (name, params) in enumerate(self.events):
-                if name == method:
-                    del self.events[i]
-                    return params
-            reply = self._receive(deadline)
-            if "method" in reply:
-                self.events.append((reply["method"], reply.get("params", {})))
-
-    # --- page helpers ---------------------------------------------------------------------
-    def open(self, path: Path) -> None:
-        """Load a local file and wait for its load event and document.readyState complete."""
-        self.events.clear()
-        self.call("Page.navigate", url=Path(path).resolve().as_uri())
-        self.wait_event("Page.loadEventFired")
-        if self.evaluate("document.readyState") != "complete":
-            raise BenchError("page loaded but document.readyState is not 'complete'")
-
-    def evaluate(self, expression: str) -> Any:
-        """Value of a JavaScript expression in the page (promises awaited, JSON-serialisable)."""
-        result = self.call(
-            "Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True
-        )
-        if "exceptionDetails" in result:
-            raise BenchError(f"page script failed: {result['exceptionDetails'].get('text')}")
-        return result["result"].get("value")
-
-    def _centre(self, selector: str) -> tuple[float, float]:
-        """Scroll the first `selector` match into view; its centre in viewport pixels."""
-        box = self.evaluate(
-            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
-            " if (!e) return null; e.scrollIntoView({block: 'center'});"
-            " const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2];"
-            " })()"
-        )
-        if box is None:
-            raise BenchError(f"nothing matches {selector!r}")
-        return box[0], box[1]
-
-    def _mouse(self, kinds: tuple[str, ...], x: float, y: float) -> None:
-        for kind in kinds:
-            self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
-
-    def hover(self, selector: str) -> None:
-        """Move the mouse onto the centre of the first `selector` match."""
-        self._mouse(("mouseMoved",), *self._centre(selector))
-
-    def click(self, selector: str) -> None:
-        """A real mouse click (move, press, release) at the centre of the first match."""
-        self._mouse(("mouseMoved", "mousePressed", "mouseReleased"), *self._centre(selector))
-
-    def screenshot(self, width: int, height: int) -> bytes:
-        """PNG bytes of the top `width` × `height` CSS pixels of the page."""
-        self.call(
-            "Emulation.setDeviceMetricsOverride",
-            width=width, height=height, deviceScaleFactor=1, mobile=False,
-        )  # fmt: skip
-        self.evaluate("window.scrollTo(0, 0)")
-        data = self.call("Page.captureScreenshot", format="png")["data"]
-        return base64.b64decode(data)
-
-    def close(self) -> None:
+@contextmanager
+def visit(html: Path, *, width: int = 1400, height: int = 1000) -> Iterator[Visit]:
+    """Open `html` in a `width` × `height` CSS-pixel window; the page has loaded on entry."""
+    if reason := unavailable():
+        raise BenchError(f"cannot open {html} in a browser: {reason}")
+    if not Path(html).is_file():
+        raise BenchError(f"no page at {html}")
+    url = Path(html).resolve().as_uri()
+    with _playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=find_chromium(), args=list(ARGS))
         try:
-            if self._proc.poll() is None:
-                self._session = None
-                self.call("Browser.close")
-        except (BenchError, OSError):
-            pass
-        try:
-            self._proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        for fd in (self._read, self._write):
-            os.close(fd)
-        self._log.close()
-        self._profile.cleanup()
+            context = browser.new_context(
+                viewport={"width": width, "height": height}, service_workers="block"
+            )
+            tab = Visit(context.new_page())
 
-    def __enter__(self) -> "Browser":
-        return self
+            def gate(route: "Route") -> None:
+                tab.requested.append(route.request.url)
+                if route.request.url == url:
+                    route.continue_()
+                else:
+                    tab.blocked.append(route.request.url)
+                    route.abort("blockedbyclient")
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+            def console(message: "ConsoleMessage") -> None:
+                if message.type == "error":
+                    tab.errors.append(message.text)
+
+            context.route("**/*", gate)
+            tab.page.on("pageerror", lambda error: tab.errors.append(str(error)))
+            tab.page.on("console", console)
+            tab.page.goto(url, wait_until="load")
+            yield tab
+        finally:
+            browser.close()
 
 
-def screenshot(html_path: Path, png_path: Path, width: int = 1400, height: int = 2000) -> Path:
-    """Render a local HTML file in headless Chromium and save the top width × height as PNG."""
-    with Browser(width, height) as browser:
-        browser.open(html_path)
-        png_path = Path(png_path)
-        png_path.parent.mkdir(parents=True, exist_ok=True)
-        png_path.write_bytes(browser.screenshot(width, height))
-    return png_path
+def screenshot(html: Path, png: Path, *, width: int = 1400, height: int = 2000) -> Path:
+    """Save the top `width` × `height` CSS pixels of the page `html` as the PNG file `png`."""
+    png = Path(png)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    with visit(html, width=width, height=height) as tab:
+        tab.page.screenshot(path=str(png))
+    return png

@@ -28,7 +28,7 @@ from bench.report.frames import (
     matched_rows,
     split_curves,
 )
-from bench.report.html import write_html
+from bench.report.html import run_sections, write_html
 from bench.report.stats import REFERENCE, TESTED, p_text, welch_tests
 
 # The terminal shows these, under short names; the files hold every metric.
@@ -239,23 +239,18 @@ def write(records: list[dict[str, Any]], out: Path, console: Console) -> list[Pa
     tests.to_csv(files[3], index=False, float_format="%.6g")
     if len(agg):
         files += write_figures(plain, agg, curves, out / "figures")
-    # `chaos-sae-bench randomness` writes beside the run or, by default, in its parent (results/)
-    randomness = [p for p in (out / "randomness.md", out.parent / "randomness.md") if p.is_file()]
-    sections = [("Randomness of bits drawn from the latents", p.read_text()) for p in randomness][
-        :1
-    ]
     figures = [f for f in files if f.suffix == ".png"]
     files.append(
         write_html(
             out,
-            plain,
-            agg,
-            matched,
-            tests,
-            sections,
-            figures,
-            curves,
-            provenance(records, ok, failed),
+            per_seed=plain,
+            agg=agg,
+            matched=matched,
+            tests=tests,
+            sections=run_sections(out),  # only files of this run's folder, never results/
+            figures=figures,
+            references=curves,
+            provenance=provenance(records, ok, failed),
         )
     )
     return files

@@ -1,4 +1,5 @@
-// The leaderboard page's behaviour: sortable tables, group filter, best cells, L0–FVU fronts.
+// The leaderboard page's behaviour: sortable tables, group filter, best cells, L0–FVU fronts,
+// figures that fit the width on a click.
 // Plain JavaScript, no library, nothing fetched; data comes from <script id="bench-data">.
 "use strict";
 (function () {
@@ -13,7 +14,7 @@
 
   const num = (s) => (s === undefined || s === null || s === "" ? NaN : Number(s));
   const fmt = (x) => {
-    if (x === null || x === undefined || Number.isNaN(x)) return "–";
+    if (x === null || x === undefined || Number.isNaN(x)) return "—";
     const a = Math.abs(x);
     return a !== 0 && (a >= 1e5 || a < 1e-3) ? x.toExponential(2) : String(+x.toPrecision(4));
   };
@@ -151,11 +152,14 @@
       el("text", { x: x(last.l0) + 6, y: y(last.fvu) + 4 }, svg).textContent = ref.name;
     }
     for (const p of points) {
+      const unconverged = p.converged === false; // hollow, outlined in the SAE's colour
       const mark = el("path", {
-        class: "point", d: shape(SHAPES[p.group], x(p.l0), y(p.fvu), 5), fill: color(p.sae),
+        class: unconverged ? "point unconverged" : "point", d: shape(SHAPES[p.group], x(p.l0), y(p.fvu), 5),
+        fill: color(p.sae), style: unconverged ? `stroke: ${color(p.sae)}` : "",
         "data-sae": p.sae, "data-label": p.label, "data-seed": p.seed, "aria-label": `${p.label} seed ${p.seed}`,
       }, svg);
-      const rows = [["sae", p.sae], ["group", p.group], ["seed", String(p.seed)],
+      const converged = p.converged === null || p.converged === undefined ? [] : [["converged", p.converged ? "yes" : "no"]];
+      const rows = [["sae", p.sae], ["group", p.group], ["seed", String(p.seed)], ...converged,
         ...Object.entries(p.metrics).map(([k, v]) => [k, fmt(v)])];
       mark.addEventListener("mousemove", (e) => showTip(e, p.label, rows));
       mark.addEventListener("mouseleave", hideTip);
@@ -165,7 +169,7 @@
   function legend(figure) {
     const data = DATA.fronts[figure.dataset.system], box = figure.querySelector(".legend"), seen = new Set();
     for (const p of data.points) {
-      if (seen.has(p.label)) continue;
+      if (seen.has(p.label) || p.l0 === null || p.fvu === null) continue; // no mark, no entry
       seen.add(p.label);
       const item = document.createElement("span");
       item.dataset.group = p.group;
@@ -193,6 +197,9 @@
     th.addEventListener("click", () => sortBy(th.closest("table"), th)));
   document.querySelectorAll("input.group-filter, #log-fvu")
     .forEach((box) => box.addEventListener("change", applyFilter));
+  // A figure shows at its natural size in its scroll box; a click fits it to the width and back.
+  document.querySelectorAll(".figure-box img").forEach((img) =>
+    img.addEventListener("click", () => img.classList.toggle("fit")));
   fronts.forEach(legend);
   applyFilter();
   document.documentElement.dataset.ready = "true";
