@@ -80,10 +80,10 @@ def cmd_leaderboard(args: argparse.Namespace) -> None:
     records = RunStore(runs).load()
     if not records:
         raise BenchError(f"{runs} holds no finished cells")
-    files = write(records, writable_dir(args.out), console)
+    files = write(records, writable_dir(args.out), console, reference=args.reference)
     from bench.report.browser import find_chromium, screenshot
 
-    if find_chromium():  # a picture of the page, where a browser is installed
+    if find_chromium() and files[-1].name == "index.html":  # a picture of the page
         files.append(screenshot(files[-1], Path(args.out) / "figures" / "leaderboard_page.png"))
     console.print("wrote " + ", ".join(str(f) for f in files), soft_wrap=True)
 
@@ -194,6 +194,11 @@ def parser() -> argparse.ArgumentParser:
     )
     lb.add_argument(
         "--out", default="results/latest", help="directory for the tables (default: %(default)s)"
+    )
+    lb.add_argument(
+        "--reference",
+        default="ksparse_chaos",
+        help="the SAE Welch's t-tests compare every other SAE with (default: %(default)s)",
     )
     lb.set_defaults(func=cmd_leaderboard)
 
