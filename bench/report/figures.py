@@ -47,6 +47,11 @@ def sae_colours(extra: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
     return {name: matplotlib.colors.to_hex(palette[i]) for i, name in enumerate(names)}
 
 
+def short(label: str, width: int = 36) -> str:
+    """A label as a figure shows it: at most `width` characters (the tables hold it whole)."""
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
 def value_text(x: float, digits: int = 3) -> str:
     """A short annotation: `digits` significant digits, a handful of characters at most."""
     if not math.isfinite(x):
@@ -96,6 +101,14 @@ def strip(ax, column: pd.Series, metric: str, *, show_labels: bool) -> None:
     bar.ax.tick_params(labelsize=7, rotation=45)
 
 
+def shown_systems(agg: pd.DataFrame, metrics: list[str]) -> tuple[list[str], list[str]]:
+    """(systems where some of `metrics` applies, the others): a figure draws the first and
+    names the second."""
+    applies = agg[[f"{m}_mean" for m in metrics]].notna().any(axis=1)
+    systems = list(dict.fromkeys(agg.system[applies]))
+    return systems, [s for s in dict.fromkeys(agg.system) if s not in systems]
+
+
 def heatmaps(agg: pd.DataFrame, panels: dict[str, str], path: Path) -> Path | None:
     """A panel per metric (stacked), a strip per system, a row per SAE setting. Systems where
     no metric of the figure applies are left out and named at the bottom."""
@@ -104,10 +117,9 @@ def heatmaps(agg: pd.DataFrame, panels: dict[str, str], path: Path) -> Path | No
     }
     if not panels:
         return None
+    agg = agg.assign(label=agg.label.map(short))
     labels = list(dict.fromkeys(agg.label))
-    applies = agg[[f"{m}_mean" for m in panels]].notna().any(axis=1)
-    systems = list(dict.fromkeys(agg.system[applies]))
-    left_out = [s for s in dict.fromkeys(agg.system) if s not in systems]
+    systems, left_out = shown_systems(agg, list(panels))
     height = 0.3 * len(labels) + 1.5
     fig = plt.figure(
         figsize=(2.6 + 1.5 * len(systems), height * len(panels) + 0.4 * bool(left_out)),

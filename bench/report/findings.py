@@ -17,7 +17,11 @@ import pandas as pd
 from bench.metrics import FAMILIES, METRICS
 from bench.report.frames import FLOOR
 
-WORDS = {"higher": ("highest", "lowest"), "lower": ("lowest", "highest")}
+WORDS = {  # (best, worst) as a superlative, by the metric's direction
+    "higher": ("the highest", "the lowest"),
+    "lower": ("the lowest", "the highest"),
+    "one": ("the closest to 1", "the farthest from 1"),
+}
 
 
 @dataclass(frozen=True)
@@ -103,48 +107,50 @@ def extremes(agg: pd.DataFrame, system: str, metric: str) -> list[Finding]:
         score = goodness(metric, rows[f"{metric}_mean"])
         best = np.isclose(score, score.max(), rtol=1e-9, atol=0)
         worst = np.isclose(score, score.min(), rtol=1e-9, atol=0)
-        text = (
-            f"`{metric}` {set_name(rows)}: best {_names(rows, metric, best)}; "
-            f"worst {_names(rows, metric, worst)}."
-        )
+        if best.all():
+            value = num(rows[f"{metric}_mean"].iloc[0])
+            text = f"`{metric}` {set_name(rows)}: all tie at {value}."
+        else:
+            text = (
+                f"`{metric}` {set_name(rows)}: best {_names(rows, metric, best)}; "
+                f"worst {_names(rows, metric, worst)}."
+            )
         values = dict(zip(rows.label, rows[f"{metric}_mean"], strict=True))
         out.append(Finding("extremes", system, text, values))
     return out
 
 
 def subject_standing(agg: pd.DataFrame, system: str, metric: str, subject: str) -> list[Finding]:
-    """The subject's rank on one metric in each set; a superlative when it is first or last,
-    with the runner-up it beats or trails."""
+    """The subject's place on one metric in each set: a superlative when it is first or last
+    (shared when others tie with it), with the nearest other row; its rank otherwise."""
     out = []
     for rows in sets(competitors(agg, system)):
         rows = rows.dropna(subset=[f"{metric}_mean"])
         if subject not in set(rows.label) or len(rows) < 2:
             continue
-        score = goodness(metric, rows[f"{metric}_mean"]).set_axis(rows.label)
-        order = score.sort_values(ascending=False, kind="stable")
-        rank = int((score > score[subject]).sum()) + 1
         value = rows.set_index("label")[f"{metric}_mean"]
-        best_word, worst_word = WORDS.get(METRICS[metric].better, ("best", "worst"))
-        others = order.drop(subject)
-        if rank == 1:
-            nearest = others.index[0]
-            word = f"the {best_word} (best)"
-        elif rank == len(rows) and score[subject] < others.min():
-            nearest = others.index[-1]
-            word = f"the {worst_word} (worst)"
-        else:
-            nearest = None
-        where = set_name(rows)
-        if nearest is None:
-            text = f"`{subject}` ranks {rank} {where} on `{metric}` ({num(value[subject])})."
-        else:
+        score = goodness(metric, value)
+        mine, others = score[subject], score.drop(subject)
+        tie = np.isclose(others, mine, rtol=1e-9, atol=0)
+        better, worse = int(((others > mine) & ~tie).sum()), int(((others < mine) & ~tie).sum())
+        best_word, worst_word = WORDS[METRICS[metric].better]
+        where, quoted = set_name(rows), num(value[subject])
+        values = {subject: float(value[subject])}
+        if tie.all():
+            text = f"`{subject}` ties with every other SAE on `{metric}` {where} ({quoted})."
+        elif better == 0 or worse == 0:
+            rest = others[~tie]
+            nearest = rest.idxmax() if better == 0 else rest.idxmin()
+            word = f"{best_word} (best)" if better == 0 else f"{worst_word} (worst)"
+            n_ties = int(tie.sum())
+            shared = f", shared with {n_ties} other{'s' if n_ties > 1 else ''}" if n_ties else ""
             text = (
-                f"`{subject}` has {word} `{metric}` {where}: {num(value[subject])} "
+                f"`{subject}` has {word} `{metric}` {where}{shared}: {quoted} "
                 f"(next: {nearest} {num(value[nearest])})."
             )
-        values = {subject: float(value[subject])} | (
-            {nearest: float(value[nearest])} if nearest else {}
-        )
+            values[nearest] = float(value[nearest])
+        else:
+            text = f"`{subject}` ranks {better + 1} {where} on `{metric}` ({quoted})."
         out.append(Finding("subject", system, text, values))
     return out
 
@@ -184,7 +190,13 @@ def front_gaps(gaps: pd.DataFrame, system: str) -> list[Finding]:
         return []
     rows = rows.sort_values("mean_gap")
     below = rows[rows.mean_gap < 0]
-    names = lambda r: ", ".join(f"{x.label} ({x.mean_gap:+.4g})" for _, x in r.iterrows())  # noqa: E731
+
+    def names(part: pd.DataFrame) -> str:
+        return ", ".join(
+            f"{x.label}{' (ref)' if x.group == 'reference' else ''} ({x.mean_gap:+.4g})"
+            for _, x in part.iterrows()
+        )
+
     text = (
         f"Mean FVU gap to the PCA front (over the levels both ran): {len(below)} of "
         f"{len(rows)} SAEs lie below it: {names(below) or 'none'}; the rest: "

@@ -80,7 +80,7 @@ def print_tables(agg: pd.DataFrame, failed: pd.DataFrame, console: Console) -> N
             for label, n, cells in rows_for(agg, system, shown, ("", ""))
         ]
         label_width, kept = console_columns(rows, shown, heads, console.width)
-        dropped += [heads[m] for m in shown if m not in kept and heads[m] not in dropped]
+        dropped += [m for m in shown if m not in kept and m not in dropped]
         table = Table(title=system, title_justify="left")
         table.add_column("sae", overflow="fold", max_width=label_width)
         table.add_column("n", justify="right", no_wrap=True)
@@ -91,10 +91,8 @@ def print_tables(agg: pd.DataFrame, failed: pd.DataFrame, console: Console) -> N
             table.add_row(label, str(n), *[c.split(" ± ")[0] for c in cells])
         console.print(table)
     if dropped:
-        console.print(
-            f"not shown at {console.width} columns: {', '.join(dropped)} "
-            "(leaderboard.md and .csv hold every metric)"
-        )
+        names = ", ".join(CONSOLE_METRICS[m] for m in dropped)
+        console.print(f"not shown at {console.width} columns: {names} (leaderboard.md has all)")
     print_failures(failed, console)
 
 

@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from bench.report.figures import short  # noqa: E402
+
 LINESTYLE = {"reference": "--"}
 MARKER = {"core": "o", "extended": "s", "classic": "^", "reference": "x"}
 
@@ -40,7 +42,7 @@ def fronts(
             LINESTYLE.get(group, "-"),
             marker=MARKER.get(group, "D"),
             color=colours.get(sae, "black"),
-            label=label + (" (ref)" if group == "reference" else ""),
+            label=short(label) + (" (ref)" if group == "reference" else ""),
             linewidth=1.4,
             markersize=5,
         )
@@ -59,7 +61,7 @@ def fronts(
             rows.variance,
             color=colours.get(rows.sae.iloc[0], "black"),
             marker=MARKER.get(rows.group.iloc[0], "D"),
-            label=label,
+            label=short(label),
             s=36,
         )
     right.set(
@@ -101,7 +103,7 @@ def learning_curves(plain: pd.DataFrame, system: str, path: Path, *, colours: di
     for label, series in rows.groupby("label", sort=False):
         mean = series.groupby("x").y.mean().sort_index()
         ax.plot(mean.index, mean.to_numpy(), color=colours.get(series.sae.iloc[0], "black"),
-                label=label, linewidth=1.4)  # fmt: skip
+                label=short(label), linewidth=1.4)  # fmt: skip
     positive = np.all(rows.y.to_numpy(float) > 0)
     ax.set(
         title=f"{system}: validation FVU during training (mean over seeds)",

@@ -66,11 +66,14 @@ def row_label(row: pd.Series) -> str:
 def rows_for(
     agg: pd.DataFrame, system: str, metrics: list[str], bold: tuple[str, str]
 ) -> Iterator[tuple[str, int, list[str]]]:
-    """(label with marks, n, formatted cells) per row of one system, best cells in `bold`."""
+    """(label with marks, n, formatted cells) per row of one system, best cells in `bold`;
+    the `data` row only in tables where it has a value."""
     from bench.report.frames import best_labels
 
     best = best_labels(agg, system)
     for _, row in agg[agg.system == system].iterrows():
+        if row.sae == FLOOR and not any(pd.notna(row[f"{m}_mean"]) for m in metrics):
+            continue  # the data row only where it has a value
         cells = []
         for m in metrics:
             text = cell_text(row[f"{m}_mean"], row[f"{m}_std"])
