@@ -147,3 +147,19 @@ def test_console_keeps_metrics_whatever_the_label_and_says_what_it_drops(tmp_pat
     assert "0.25" in text and "0.125" in text and "3.5" in text  # values of the long row
     assert "not shown at 80 columns: " in text and "sens" in text.split("not shown")[1]
     assert "ksparse_chaos" in text and "…" not in text  # short names stay whole
+
+
+def test_the_command_on_an_all_failed_run_and_a_typo_in_reference(tmp_path, capsys):
+    import json
+
+    from bench.cli import main
+
+    runs = tmp_path / "runs.jsonl"
+    runs.write_text("".join(json.dumps(record("topk", s, status="failed")) + "\n" for s in (0, 1)))
+    assert main(["leaderboard", "--runs", str(runs), "--out", str(tmp_path / "out")]) == 0
+    assert "failed cells (2)" in capsys.readouterr().out
+    args = ["leaderboard", "--runs", str(runs), "--out", str(tmp_path), "--reference", "nope"]
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip() == (
+        "chaos-sae-bench: error: --reference 'nope' is no SAE; rows of this run: none"
+    )

@@ -17,7 +17,7 @@ from bench.report.figures import (
     strip,
     value_text,
 )
-from bench.report.line_figures import learning_curves
+from bench.report.line_figures import curve_rows, learning_curves
 
 
 def test_every_registered_sae_gets_its_own_colour_whatever_their_number():
@@ -84,8 +84,6 @@ def test_learning_curves_average_the_seeds(tmp_path):
             {"system": "s", "label": "pca", "sae": "pca", "seed": 0, "curve": None},
         ]
     )  # fmt: skip
-    from bench.report.line_figures import curve_rows
-
     rows = curve_rows(plain, "s")
     assert rows.groupby("x").y.mean().to_dict() == pytest.approx({32: 0.8, 64: 0.4})
     assert learning_curves(plain, "s", tmp_path / "c.png", colours={}).stat().st_size > 5_000

@@ -216,13 +216,18 @@ def aggregate(per_seed: pd.DataFrame) -> pd.DataFrame:
     return sort_rows(agg.reset_index())
 
 
+def registry_rank(saes: pd.Series) -> pd.Series:
+    """Each SAE's place in the registry (groups in order); unregistered names last."""
+    order = {name: i for i, name in enumerate(sae_names(["all"]))}
+    return saes.map(order).fillna(len(order))
+
+
 def sort_rows(agg: pd.DataFrame) -> pd.DataFrame:
     """Groups in GROUPS order, the `data` row last of the references, other profiles last."""
     order = {g: i for i, g in enumerate(GROUPS)}
-    registered = {name: i for i, name in enumerate(sae_names(["all"]))}
     agg = agg.assign(
         _order=agg.group.map(order).fillna(len(order)) + (agg.sae == FLOOR) * 0.5,
-        _sae=agg.sae.map(registered).fillna(len(registered)),
+        _sae=registry_rank(agg.sae),
         _apart=~agg.ranked.astype(bool) & (agg.group != "reference"),  # other profiles: last
     )
     agg = agg.sort_values(["_apart", "_order", "_sae"], kind="stable")

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from bench.report.figures import short  # noqa: E402
+from bench.report.frames import registry_rank  # noqa: E402
 
 LINESTYLE = {"reference": "--"}
 MARKER = {"core": "o", "extended": "s", "classic": "^", "reference": "x"}
@@ -29,6 +30,7 @@ def fronts(
     references dashed), a lone mark for an SAE without levels. Right: sparsity vs latent
     variance of the main table's cells, one mark per cell."""
     here = points[points.system == system] if len(points) else points
+    here = here.assign(_rank=registry_rank(here.sae)).sort_values("_rank", kind="stable")
     cells = plain[(plain.system == system) & (plain.group != "reference")]
     if not len(here) and not len(cells):
         return None

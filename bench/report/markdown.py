@@ -13,7 +13,7 @@ import pandas as pd
 from bench.errors import BenchError
 from bench.metrics import FAMILIES, METRICS
 from bench.registry import get_system
-from bench.report.frames import FLOOR
+from bench.report.frames import FLOOR, registry_rank
 from bench.report.stats import TESTED, p_text
 
 MARK = {"higher": " ↑", "lower": " ↓", "one": " →1", None: ""}
@@ -169,11 +169,14 @@ def l0_control_text(matched: pd.DataFrame) -> str:
     """Which rows of the matched table hold k per row and which on average, from the SAEs'
     own `l0_control` declaration."""
     parts = []
-    batch = "k per row on average over a training batch (their threshold lands near k, not on it)"
-    for control, text in (("per_row", "k per row"), ("batch_mean", batch)):
+    for control, text in (
+        ("per_row", "k per row ({})"),
+        ("batch_mean", "k on average over a training batch ({}: their threshold lands near k, "
+         "not on it)"),
+    ):  # fmt: skip
         names = sorted(set(matched.sae[matched.l0_control == control]))
         if names:
-            parts.append(f"{text} ({', '.join(names)})")
+            parts.append(text.format(", ".join(names)))
     return ("The k-controlled rows hold " + " or ".join(parts) + ". ") if parts else ""
 
 
@@ -210,6 +213,7 @@ def fronts_lines(points: pd.DataFrame, gaps: pd.DataFrame) -> list[str]:
     ]
     for system in points.system.unique():
         rows = gaps[gaps.system == system] if len(gaps) else gaps
+        rows = rows.assign(_rank=registry_rank(rows.sae)).sort_values("_rank", kind="stable")
         levels = sorted(points[(points.system == system)].level.dropna().unique())
         lines += [f"## {system} (fronts)", ""]
         if len(rows):
@@ -221,9 +225,8 @@ def fronts_lines(points: pd.DataFrame, gaps: pd.DataFrame) -> list[str]:
             for _, r in rows.iterrows():
                 fvus = [cell_text(r.get(f"fvu@{lv:g}", np.nan)) for lv in levels]
                 gap = "—" if np.isnan(r.mean_gap) else f"{r.mean_gap:+.4g}"
-                lines.append(
-                    f"| {r.label} | {gap} | {r.levels or '—'} | " + " | ".join(fvus) + " |"
-                )
+                label = r.label + (" (ref)" if r.group == "reference" else "")
+                lines.append(f"| {label} | {gap} | {r.levels or '—'} | " + " | ".join(fvus) + " |")
             lines.append("")
         lines += front_metric_table(points[points.system == system])
     return lines
@@ -236,7 +239,8 @@ def front_metric_table(points: pd.DataFrame) -> list[str]:
         "| sae | level | seeds | " + " | ".join(map(header, metrics)) + " |",
         "|---|---|---|" + "---|" * len(metrics),
     ]
-    for _, r in points.sort_values(["label", "level"], kind="stable").iterrows():
+    rank = registry_rank(points.sae)
+    for _, r in points.assign(_rank=rank).sort_values(["_rank", "label", "level"]).iterrows():
         level = "—" if np.isnan(r.level) else f"{r.level:g}"
         cells = [cell_text(r[m]) for m in metrics]
         lines.append(f"| {r.label} | {level} | {r.n_seeds} | " + " | ".join(cells) + " |")
