@@ -189,10 +189,11 @@ def floor_rows(ok: pd.DataFrame) -> pd.DataFrame:
     return floor.drop_duplicates(["system", "seed", "settings", "profile"], keep="last")
 
 
-def share(values: pd.Series) -> str:
-    """`n/m`: how many of the cells with a known flag have it set ("" when none is known)."""
+def share(values: pd.Series) -> str | None:
+    """`n/m`: how many of the cells with a known flag have it set (None when none is known:
+    closed-form references, old records)."""
     known = values.dropna()
-    return f"{int(known.astype(bool).sum())}/{len(known)}" if len(known) else ""
+    return f"{int(known.astype(bool).sum())}/{len(known)}" if len(known) else None
 
 
 def aggregate(per_seed: pd.DataFrame) -> pd.DataFrame:

@@ -174,8 +174,8 @@ def write(
     files.append(
         write_html(
             out,
-            plain,
-            agg,
+            per_seed=plain,
+            agg=agg,
             matched=matched,
             tests=tests,
             sections=sections,
