@@ -13,6 +13,7 @@ class AbsTopK(SAEVariant):
 
     uses_k = True
     group = "extended"
+    l0_control = "per_row"
 
     def build(self, d_in, cfg, device):
         from sae_lens import AbsTopKTrainingSAE, AbsTopKTrainingSAEConfig

@@ -28,6 +28,8 @@ class SAEVariant(ABC):
     # runs by default; "extended" and "classic" on request (--saes all or the group's name);
     # "reference" rows (closed-form floors and ceilings) are ranked apart from the others.
     group: ClassVar[str]
+    # how L0 is set: "per_row" | "batch_mean" (k) | "coefficient" (calibrated) | "none"
+    l0_control: ClassVar[str] = "none"
     uses_k: ClassVar[bool] = False  # True when sparsity is set by k (TopK-style)
     sparsity_coefficient: ClassVar[str | None] = None  # the field that sets sparsity, if any
 

@@ -19,6 +19,7 @@ class BatchTopK(SAEVariant):
 
     uses_k = True
     group = "extended"
+    l0_control = "batch_mean"
 
     def build(self, d_in, cfg, device):
         from sae_lens import BatchTopKTrainingSAE, BatchTopKTrainingSAEConfig

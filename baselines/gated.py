@@ -15,6 +15,7 @@ class Gated(SAEVariant):
 
     sparsity_coefficient = "l1_coefficient"
     group = "core"
+    l0_control = "coefficient"
 
     def build(self, d_in, cfg, device):
         from sae_lens import GatedTrainingSAE, GatedTrainingSAEConfig

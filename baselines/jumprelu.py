@@ -24,6 +24,7 @@ class JumpRelu(SAEVariant):
 
     sparsity_coefficient = "l0_coefficient"
     group = "core"
+    l0_control = "coefficient"
 
     def build(self, d_in, cfg, device):
         from sae_lens import JumpReLUTrainingSAE, JumpReLUTrainingSAEConfig

@@ -17,6 +17,7 @@ class KSparseChaos(SAEVariant):
 
     uses_k = True
     group = "core"
+    l0_control = "per_row"
 
     def build(self, d_in, cfg, device):
         from baselines.ksparse_chaos_sae import (

@@ -15,6 +15,7 @@ class L1(SAEVariant):
 
     sparsity_coefficient = "l1_coefficient"
     group = "core"
+    l0_control = "coefficient"
 
     def build(self, d_in, cfg, device):
         from sae_lens import StandardTrainingSAE, StandardTrainingSAEConfig

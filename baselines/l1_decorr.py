@@ -16,6 +16,7 @@ class L1Decorr(SAEVariant):
     decorr_coefficient: float = 1.0
 
     group = "classic"
+    l0_control = "coefficient"
     sparsity_coefficient = "l1_coefficient"
 
     def build(self, d_in, cfg, device):

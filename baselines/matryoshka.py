@@ -14,6 +14,7 @@ class Matryoshka(SAEVariant):
 
     uses_k = True
     group = "extended"
+    l0_control = "batch_mean"
 
     def build(self, d_in, cfg, device):
         from sae_lens import (

@@ -20,6 +20,7 @@ class MatchingPursuit(SAEVariant):
     residual_threshold: float = 1e-2
 
     group = "extended"
+    l0_control = "per_row"
     uses_k = True
 
     def build(self, d_in, cfg, device):

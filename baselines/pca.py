@@ -33,6 +33,7 @@ class PCA(SAEVariant):
     """Reference: k leading principal components as ± pairs (closed form, 2k latents)."""
 
     group = "reference"
+    l0_control = "per_row"
     uses_k = True
 
     def check(self, cfg):

@@ -26,6 +26,7 @@ class SparseCoding(SAEVariant):
     batch_size: int = 256
 
     group = "reference"
+    l0_control = "per_row"
     uses_k = True
 
     def check(self, cfg):

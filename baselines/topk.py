@@ -15,6 +15,7 @@ class TopK(SAEVariant):
 
     uses_k = True
     group = "core"
+    l0_control = "per_row"
 
     def build(self, d_in, cfg, device):
         from sae_lens import TopKTrainingSAE, TopKTrainingSAEConfig

@@ -17,6 +17,7 @@ class WTA(SAEVariant):
     threshold_lr: float = 0.01
 
     group = "classic"
+    l0_control = "coefficient"
 
     def check(self, cfg) -> None:
         super().check(cfg)

@@ -80,12 +80,14 @@ def cmd_leaderboard(args: argparse.Namespace) -> None:
     records = RunStore(runs).load()
     if not records:
         raise BenchError(f"{runs} holds no finished cells")
-    files = write(records, writable_dir(args.out), console)
+    files = write(records, writable_dir(args.out), console, reference=args.reference)
     from bench.report.browser import screenshot, unavailable
 
-    if (no_browser := unavailable()) is None:  # Chromium and Playwright are here: picture it
-        files.append(screenshot(files[-1], Path(args.out) / "figures" / "leaderboard_page.png"))
-    else:
+    page = files[-1] if files[-1].name == "index.html" else None  # None: every cell failed
+    no_browser = unavailable()
+    if page is not None and no_browser is None:  # Chromium and Playwright are here: picture it
+        files.append(screenshot(page, Path(args.out) / "figures" / "leaderboard_page.png"))
+    elif page is not None:
         console.print(f"[dim]no picture of the page: {no_browser}[/]")
     console.print("wrote " + ", ".join(str(f) for f in files), soft_wrap=True)
 
@@ -196,6 +198,11 @@ def parser() -> argparse.ArgumentParser:
     )
     lb.add_argument(
         "--out", default="results/latest", help="directory for the tables (default: %(default)s)"
+    )
+    lb.add_argument(
+        "--reference",
+        default="ksparse_chaos",
+        help="the SAE Welch's t-tests compare every other SAE with (default: %(default)s)",
     )
     lb.set_defaults(func=cmd_leaderboard)
 

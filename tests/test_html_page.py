@@ -114,7 +114,7 @@ def extras(out, per_seed: pd.DataFrame, agg: pd.DataFrame) -> dict:
     settings = [{f"setting_{i:02d}": f"value-{i:02d}-{j}" for i in range(40)} for j in range(2)]
     return dict(
         matched=agg[agg.sae != "data"],
-        tests=welch_tests(per_seed[per_seed.sae != "data"]),
+        tests=welch_tests(per_seed[per_seed.sae != "data"], "ksparse_chaos"),
         sections=run_sections(out),
         figures=[figures / "dot.png", figures / "wide.png"],
         references=refs,
