@@ -8,7 +8,6 @@ what the metrics need. This module neither chooses SAEs nor scores them.
 
 import tempfile
 from collections.abc import Iterator
-from functools import partial
 
 import torch
 
@@ -29,11 +28,10 @@ def train_sae(sae, data: torch.Tensor, cfg: TrainConfig, device: str, seed: int)
     """Train the sae-lens TrainingSAE `sae` in place on data (n_train, d_in); returns it."""
     from sae_lens import LoggingConfig, SAETrainer
     from sae_lens.config import SAETrainerConfig
-    from sae_lens.training import sae_trainer
 
-    # SAETrainer draws its own tqdm bar per cell; the matrix shows one rich progress bar.
-    if not isinstance(sae_trainer.tqdm, partial):
-        sae_trainer.tqdm = partial(sae_trainer.tqdm, disable=True)
+    from baselines.sae_lens_adapter import quiet_trainer_progress
+
+    quiet_trainer_progress()  # the matrix shows one rich progress bar, not one per cell
 
     steps_per_epoch = data.shape[0] // cfg.batch_size
     trainer_cfg = SAETrainerConfig(
