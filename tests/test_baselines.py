@@ -111,3 +111,21 @@ def test_training_step_runs_and_reports_losses(sae):
 def test_k_outside_range_rejected(k):
     with pytest.raises(BenchError, match="k must be in 1..d_sae=16"):
         get_sae("topk")().check(TrainConfig(d_sae=16, k=k))
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("jumprelu.bandwidth=0", "jumprelu.bandwidth must be > 0, got 0.0"),  # 1/bandwidth
+        ("mp.residual_threshold=-1", "mp.residual_threshold must be ≥ 0, got -1.0"),
+    ],
+)
+def test_a_variant_refuses_a_bad_setting_before_anything_trains(setting, message, capsys, tmp_path):
+    from bench.cli import main
+
+    sae = setting.split(".")[0]
+    argv = ["run", "--systems", "logistic", "--saes", sae, "--set", setting, "--out", str(tmp_path)]
+    for dry_run in (["--dry-run"], []):  # a real run is refused too, before any cell
+        assert main([*argv, *dry_run]) == 2
+        assert capsys.readouterr().err.splitlines() == [f"chaos-sae-bench: error: {message}"]
+    assert list(tmp_path.iterdir()) == []
