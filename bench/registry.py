@@ -42,7 +42,6 @@ _ENTRY_POINT_GROUPS = ("chaos_sae_bench.systems", "chaos_sae_bench.saes")
 # Filled by `_fill()`; read them through `systems()` / `saes()` (or the lookups), never directly.
 SYSTEMS: dict[str, type] = {}
 SAES: dict[str, type] = {}
-RESOLVERS: dict[str, Callable[[str], object]] = {}
 _filled = False
 
 
@@ -94,6 +93,11 @@ def _lazy_resolver(target: str) -> Callable[[str], object]:
     return resolve
 
 
+RESOLVERS: dict[str, Callable[[str], object]] = {
+    prefix: _lazy_resolver(target) for prefix, target in BUILTIN_RESOLVERS.items()
+}
+
+
 def _fill() -> None:
     """Import the built-in modules, then the entry-point plugins, once."""
     global _filled
@@ -101,8 +105,6 @@ def _fill() -> None:
         return
     _filled = True  # first: a module imported here may look a name up
     try:
-        for prefix, target in BUILTIN_RESOLVERS.items():
-            RESOLVERS.setdefault(prefix, _lazy_resolver(target))
         for module in BUILTINS:
             importlib.import_module(module)
         for group in _ENTRY_POINT_GROUPS:
