@@ -55,7 +55,7 @@ bench-kernels: $(DEV)
 	$(BIN)/python -c "import json; d = json.load(open('.benchmarks/kernels-full.json')); \
 		[b['stats'].pop('data') for b in d['benchmarks']]; \
 		json.dump(d, open('results/benchmarks/kernels.json', 'w'), indent=1)"
-	$(BIN)/python -m bench.timing.kernel_ratios | tee results/benchmarks/kernel_ratios.txt
+	$(BIN)/python tests/benchmarks/kernel_ratios.py | tee results/benchmarks/kernel_ratios.txt
 
 # Ours against dysts at matched accuracy, batched and single-trajectory, 10k and 100k samples
 # (about 10 minutes, mostly dysts); writes results/benchmarks/systems.md.
@@ -64,13 +64,13 @@ bench-systems: pyproject.toml
 	test -x .venv-dysts/bin/python || $(PYTHON) -m venv .venv-dysts
 	.venv-dysts/bin/pip install --quiet "$(TORCH_SPEC)"
 	.venv-dysts/bin/pip install --quiet -e ".[dysts]"
-	.venv-dysts/bin/python -m bench.timing.systems_benchmark --dysts-repeats 1
+	.venv-dysts/bin/python tests/benchmarks/systems_benchmark.py --dysts-repeats 1
 
 # The quick matrix with --jobs 1 against --jobs auto, cell time against n_train, d_sae and the
 # window (log-log slopes), sae-lens' step against a bare torch step (about 5 minutes on 2
 # cores); writes results/benchmarks/scaling.md.
 bench-scaling: $(DEV)
-	$(BIN)/python -m bench.timing.scaling
+	$(BIN)/python tests/benchmarks/scaling.py
 
 # The dysts bridge's tests, in the dysts virtualenv (CI skips them: dysts pins pandas < 3).
 test-dysts: pyproject.toml

@@ -1,20 +1,4 @@
-"""SAE variants, one file each; importing this package registers them all, in the order the
-leaderboard lists them (cheaply: sae-lens is imported only when a variant builds its model)."""
-
-from baselines import (  # noqa: F401  (this order is the listing order)
-    relu,
-    l1,
-    topk,
-    jumprelu,
-    gated,
-    ksparse_chaos,
-    batchtopk,
-    matryoshka,
-    abstopk,
-    mp,
-    l1_decorr,
-    kl_sparse,
-    wta,
-    pca,
-    sparse_coding,
-)
+"""SAE variants: `sae_lens_saes` (every SAE trained through sae-lens, one entry each), the
+project's own sae-lens classes (`ksparse_chaos`, `l1_decorr`, `kl_sparse`, `wta`), the
+closed-form reference rows (`pca`, `sparse_coding`) and what they share. Importing this package
+registers nothing: `bench.registry` imports the built-in modules on its first lookup."""

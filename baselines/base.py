@@ -1,5 +1,6 @@
 """The contract every SAE variant follows: a dataclass of its own hyperparameters that builds
-a sae-lens `TrainingSAE`, so one training loop (`bench.train`) serves them all.
+a sae-lens `TrainingSAE` (or fits a closed-form model), so one training loop (`bench.train`)
+serves them all, and that declares how its L0 is controlled.
 
 A variant reads the shared sizes (`d_sae`, `k`) from the run's `TrainConfig` and keeps only
 what is its own (coefficients, thresholds) as dataclass fields, which `--set name.field=v`
@@ -18,6 +19,14 @@ if TYPE_CHECKING:  # sae-lens costs seconds to import: only the build step needs
 
     from bench.config import TrainConfig
 
+# How an SAE's L0 is controlled (`SAEVariant.l0_control`):
+#   per_row      at most / exactly k active latents per row, k = TrainConfig.k
+#   batch_mean   k active latents per row on average over a training batch
+#   coefficient  the field `sparsity_field` sets sparsity (`denser_when` says which way)
+#   none         nothing sets it
+L0_CONTROLS = ("per_row", "batch_mean", "coefficient", "none")
+DENSER_WHEN = ("lower", "higher")  # a lower / a higher coefficient gives a higher L0
+
 
 @dataclass
 class SAEVariant(ABC):
@@ -28,10 +37,38 @@ class SAEVariant(ABC):
     # runs by default; "extended" and "classic" on request (--saes all or the group's name);
     # "reference" rows (closed-form floors and ceilings) are ranked apart from the others.
     group: ClassVar[str]
-    # how L0 is set: "per_row" | "batch_mean" (k) | "coefficient" (calibrated) | "none"
-    l0_control: ClassVar[str] = "none"
-    uses_k: ClassVar[bool] = False  # True when sparsity is set by k (TopK-style)
-    sparsity_coefficient: ClassVar[str | None] = None  # the field that sets sparsity, if any
+    l0_control: ClassVar[str] = "none"  # one of L0_CONTROLS
+    sparsity_field: ClassVar[str | None] = None  # with l0_control "coefficient": the field
+    denser_when: ClassVar[str | None] = None  # with l0_control "coefficient": DENSER_WHEN
+    # A module whose import registers this SAE's own sae-lens classes with sae-lens (None: it
+    # uses sae-lens' own). `import bench` imports it the moment sae_lens is imported.
+    sae_lens_module: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.l0_control not in L0_CONTROLS:
+            raise TypeError(f"{cls.__name__}.l0_control must be one of {L0_CONTROLS}")
+        coefficient = cls.l0_control == "coefficient"
+        if coefficient != (cls.sparsity_field is not None) or coefficient != (
+            cls.denser_when in DENSER_WHEN
+        ):
+            raise TypeError(
+                f"{cls.__name__}: l0_control 'coefficient' goes with sparsity_field and "
+                f"denser_when (one of {DENSER_WHEN}), and only it"
+            )
+
+    # --- transitional: bench/run/{cell,score,calibrate}.py still read these two names; they
+    # go when those files read `reads_k` / `calibrated` (the lead deletes them at the merge).
+    @property
+    def uses_k(self) -> bool:
+        return reads_k(self)
+
+    @property
+    def sparsity_coefficient(self) -> str | None:
+        # calibrate.py's search assumes a lower coefficient is denser: `higher` ones stay out
+        return self.sparsity_field if self.denser_when == "lower" else None
+
+    # ---
 
     @abstractmethod
     def build(self, d_in: int, cfg: "TrainConfig", device: str) -> "TrainingSAE":
@@ -47,7 +84,7 @@ class SAEVariant(ABC):
 
     def check(self, cfg: "TrainConfig") -> None:
         """Raise `BenchError` when the hyperparameters cannot work with `cfg`."""
-        if self.uses_k and not 0 < cfg.k <= cfg.d_sae:
+        if reads_k(self) and not 0 < cfg.k <= cfg.d_sae:
             raise BenchError(f"{self.name}: k must be in 1..d_sae={cfg.d_sae}, got k={cfg.k}")
         for key, value in self.params().items():
             if "coefficient" in key and isinstance(value, int | float) and value < 0:
@@ -55,6 +92,16 @@ class SAEVariant(ABC):
 
     def params(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def reads_k(cls: "type[SAEVariant] | SAEVariant") -> bool:
+    """True when `TrainConfig.k` sets the SAE's L0 (per row, or on average over a batch)."""
+    return cls.l0_control in ("per_row", "batch_mean")
+
+
+def calibrated(cls: "type[SAEVariant] | SAEVariant") -> bool:
+    """True when a coefficient sets the SAE's L0, so a matched-L0 run calibrates it."""
+    return cls.l0_control == "coefficient"
 
 
 def closed_form(cls: type) -> bool:

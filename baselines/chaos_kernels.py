@@ -1,26 +1,22 @@
-"""Activation kernels: the K-Sparse Chaos activation, top-k masking, and sae-lens references.
+"""The K-Sparse Chaos activation with exact top-k, as the SAE calls it: `chaos_topk(pre, k)`.
 
-Chaos activation f(x) = sin(8x) + 0.5·tanh(4x), f'(x) = 8·cos(8x) + 2·(1 − tanh²(4x)), in three
-forms, all elementwise on any shape:
+Chaos activation f(x) = sin(8x) + 0.5·tanh(4x), f'(x) = 8·cos(8x) + 2·(1 − tanh²(4x)):
 
-- `chaos_eager`: plain torch; autograd saves 8x and tanh(4x) (two extra tensors of x's size).
-- `chaos_fused`: a custom autograd Function that saves only x; plain-torch kernels with two fresh
-  buffers and in-place ops, using 0.5·tanh(4x) = sigmoid(8x) − 0.5 (exact identity; sigmoid is
-  cheaper than tanh on CPU) and 2·(1 − tanh²(4x)) = 8·s·(1 − s), s = sigmoid(8x).
-- `chaos_compiled`: the same Function with torch.compile'd (inductor: one fused loop each)
-  forward and backward kernels. If no compiler works, the failure is caught once and it falls
-  back to the `chaos_fused` kernels; `compile_status()` says which ran.
+- `chaos_eager` / `chaos_grad_eager`: the textbook forms, plain torch (the references).
+- `activation_kernels(compiled)`: f and g·f' as kernels that save only x. The plain-torch ones
+  use two fresh buffers and in-place ops, with 0.5·tanh(4x) = sigmoid(8x) − 0.5 (exact
+  identity; sigmoid is cheaper than tanh on CPU) and 2·(1 − tanh²(4x)) = 8·s·(1 − s),
+  s = sigmoid(8x). The compiled ones are torch.compile'd (inductor: one fused loop each); if no
+  compiler works, the failure is caught once and the plain ones run; `compile_status()` says
+  which.
 
-Top-k by value along the last dim (keep the k largest values of a row, zero the rest; values
-may be negative, there is no ReLU): `topk_scatter` keeps exactly k per row (which of tied
-values win is up to torch.topk); `topk_threshold` / `topk_kthvalue` keep every value ≥ the k-th
-largest, so ties at the threshold keep more than k. On continuous random data they agree.
+`topk_scatter` keeps the k largest values of each row (exactly k; which of tied values win is
+up to torch.topk; values may be negative, there is no ReLU). `chaos_topk` is activation then
+`topk_scatter` in one autograd Function whose backward saves only the n×k gathered inputs and
+indices (not the n×m tensors) and evaluates f' on those n·k entries only.
 
-`chaos_topk(pre, k)` is what the K-Sparse Chaos SAE calls: activation then `topk_scatter`, in one
-Function whose backward saves only the n×k gathered inputs and indices (not the n×m tensors) and
-evaluates f' on those n·k entries only. `sae_topk` / `sae_jumprelu` call sae-lens' own TopK and
-JumpReLU (imported lazily) as references for the benchmarks. Timings live in
-tests/benchmarks/ and `python -m bench.timing.kernel_ratios`, not here.
+What the SAE does not call (the other kernel variants the benchmarks compare, sae-lens'
+TopK and JumpReLU) lives in tests/benchmarks/kernel_variants.py, with the timings.
 """
 
 from __future__ import annotations
@@ -34,12 +30,12 @@ from torch.autograd.function import once_differentiable
 Kernel = Callable[..., torch.Tensor]
 
 # Below this many elements the compiled kernels' call overhead (guards, wrapper) outweighs the
-# fused loop, so `best_chaos_activation` / `chaos_topk` use the plain-torch kernels.
+# fused loop, so `chaos_topk` uses the plain-torch kernels.
 COMPILE_MIN_NUMEL = 1 << 16
 NO_COMPILE_ENV = "CHAOS_SAE_NO_COMPILE"  # set to 1 to force the plain-torch fallback
 
 
-# ----------------------------------------------------------------------------- eager reference
+# ----------------------------------------------------------------------------- eager references
 def chaos_eager(x: torch.Tensor) -> torch.Tensor:
     """f(x) = sin(8x) + 0.5·tanh(4x), plain torch and autograd. Any shape → same shape."""
     return torch.sin(8 * x) + 0.5 * torch.tanh(4 * x)
@@ -151,57 +147,19 @@ def compiled_available() -> bool:
     return _COMPILED.compiled
 
 
-def _reset_compiled_for_tests() -> None:
-    global _COMPILED
-    _COMPILED = _CompiledKernels()
+def activation_kernels(compiled: bool) -> tuple[Kernel, Kernel]:
+    """(forward, backward) kernels of f: forward(x) → f(x), backward(x, g) → g·f'(x).
 
-
-def _kernels(compiled: bool) -> tuple[Kernel, Kernel]:
+    compiled: the inductor ones when a compiler works (else the plain-torch fallback)."""
     if compiled:
         _COMPILED.ensure()
         return _COMPILED.fwd, _COMPILED.bwd
     return _fwd_torch, _bwd_torch
 
 
-# ----------------------------------------------------------------------------- fused Function
-class ChaosFn(torch.autograd.Function):
-    """f(x) with a backward that saves only x. apply(x, compiled: bool). (...) → (...)."""
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, compiled: bool) -> torch.Tensor:  # type: ignore[override]
-        fwd, bwd = _kernels(compiled)
-        ctx.bwd = bwd
-        ctx.save_for_backward(x)
-        return fwd(x)
-
-    @staticmethod
-    @once_differentiable
-    def backward(ctx, g: torch.Tensor) -> tuple[torch.Tensor, None]:  # type: ignore[override]
-        (x,) = ctx.saved_tensors
-        return ctx.bwd(x, g), None
-
-
-def chaos_fused(x: torch.Tensor) -> torch.Tensor:
-    """f(x), custom Function with plain-torch kernels; saves only x. (...) → (...)."""
-    return ChaosFn.apply(x, False)
-
-
-def chaos_compiled(x: torch.Tensor) -> torch.Tensor:
-    """f(x), custom Function with inductor kernels (or the plain ones if no compiler works)."""
-    return ChaosFn.apply(x, True)
-
-
-def best_chaos_activation() -> Callable[[torch.Tensor], torch.Tensor]:
-    """The default activation: compiled kernels for large inputs when a compiler works."""
-
-    def act(x: torch.Tensor) -> torch.Tensor:
-        return ChaosFn.apply(x, x.numel() >= COMPILE_MIN_NUMEL and compiled_available())
-
-    return act
-
-
 # ----------------------------------------------------------------------------- top-k masking
-def _check_k(a: torch.Tensor, k: int) -> None:
+def check_k(a: torch.Tensor, k: int) -> None:
+    """ValueError unless 1 ≤ k ≤ a's last dimension."""
     m = a.shape[-1] if a.dim() else 0
     if not 1 <= k <= m:
         raise ValueError(f"k must be in [1, {m}] (the last dimension), got {k}")
@@ -209,23 +167,9 @@ def _check_k(a: torch.Tensor, k: int) -> None:
 
 def topk_scatter(a: torch.Tensor, k: int) -> torch.Tensor:
     """Keep the k largest values per row (exactly k; ties broken by torch.topk). (n, m) → (n, m)."""
-    _check_k(a, k)
+    check_k(a, k)
     vals, idx = a.topk(k, dim=-1, sorted=False)
     return torch.zeros_like(a).scatter_(-1, idx, vals)
-
-
-def topk_threshold(a: torch.Tensor, k: int) -> torch.Tensor:
-    """Keep values ≥ the k-th largest (from topk values); ties keep > k. (n, m) → (n, m)."""
-    _check_k(a, k)
-    thr = a.topk(k, dim=-1, sorted=False).values.amin(dim=-1, keepdim=True)  # (n, 1)
-    return torch.where(a >= thr, a, torch.zeros((), dtype=a.dtype, device=a.device))
-
-
-def topk_kthvalue(a: torch.Tensor, k: int) -> torch.Tensor:
-    """Keep values ≥ the k-th largest (from kthvalue); ties keep > k. (n, m) → (n, m)."""
-    _check_k(a, k)
-    thr = a.kthvalue(a.shape[-1] - k + 1, dim=-1, keepdim=True).values  # (n, 1)
-    return torch.where(a >= thr, a, torch.zeros((), dtype=a.dtype, device=a.device))
 
 
 # ----------------------------------------------------------------------------- chaos + top-k
@@ -235,7 +179,7 @@ class ChaosTopKFn(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, k: int, compiled: bool) -> torch.Tensor:  # type: ignore[override]
-        fwd, bwd = _kernels(compiled)
+        fwd, bwd = activation_kernels(compiled)
         a = fwd(x)  # fresh (n, m) buffer, reused for the output
         vals, idx = a.topk(k, dim=-1, sorted=False)  # (n, k) each
         ctx.bwd = bwd
@@ -250,11 +194,6 @@ class ChaosTopKFn(torch.autograd.Function):
         return torch.zeros_like(g).scatter_(-1, idx, d), None, None
 
 
-def chaos_topk_eager(pre: torch.Tensor, k: int) -> torch.Tensor:
-    """Reference: `topk_scatter(chaos_eager(pre), k)` with plain autograd. (n, m) → (n, m)."""
-    return topk_scatter(chaos_eager(pre), k)
-
-
 def chaos_topk(pre: torch.Tensor, k: int, compiled: bool | None = None) -> torch.Tensor:
     """K-Sparse Chaos latents: f(pre), then keep the k largest values per row (exactly k).
 
@@ -262,22 +201,7 @@ def chaos_topk(pre: torch.Tensor, k: int, compiled: bool | None = None) -> torch
     picks the fastest correct kernels: inductor for large inputs when a compiler works, else the
     plain-torch fused ones.
     """
-    _check_k(pre, k)
+    check_k(pre, k)
     if compiled is None:
         compiled = pre.numel() >= COMPILE_MIN_NUMEL and compiled_available()
     return ChaosTopKFn.apply(pre, k, compiled)
-
-
-# ----------------------------------------------------------------------------- sae-lens references
-def sae_topk(x: torch.Tensor, k: int) -> torch.Tensor:
-    """sae-lens' TopK activation (top k of the pre-activation, then ReLU). (n, m) → (n, m)."""
-    from sae_lens.saes.topk_sae import TopK
-
-    return TopK(k)(x)
-
-
-def sae_jumprelu(x: torch.Tensor, threshold: torch.Tensor, bandwidth: float = 0.05) -> torch.Tensor:
-    """sae-lens' JumpReLU as its training SAE calls it: x·[x > θ], STE for θ. x (n, m), θ (m,)."""
-    from sae_lens.saes.jumprelu_sae import JumpReLU
-
-    return JumpReLU.apply(x, threshold, bandwidth, False)

@@ -14,6 +14,7 @@ No training: `fit` returns the model and `build` refuses.
 from dataclasses import dataclass
 
 import numpy as np
+from typing_extensions import override
 
 from baselines.base import SAEVariant
 from bench.errors import BenchError
@@ -34,15 +35,17 @@ class PCA(SAEVariant):
 
     group = "reference"
     l0_control = "per_row"
-    uses_k = True
 
+    @override
     def check(self, cfg):
         if cfg.k <= 0:
             raise BenchError(f"pca: k must be positive, got k={cfg.k}")
 
+    @override
     def build(self, d_in, cfg, device):
         raise BenchError("pca is closed-form: it is fitted by `fit`, not trained")
 
+    @override
     def fit(self, train, cfg, device, seed):
         """The fitted sae-lens `StandardSAE` (float32, on `device`); seed is unused (exact)."""
         import torch

@@ -11,6 +11,8 @@ x̂ = z @ atoms + mean. Not trained by `bench.train`: `fit` returns the model.
 
 from dataclasses import dataclass
 
+from typing_extensions import override
+
 from baselines.base import SAEVariant
 from bench.errors import BenchError
 from bench.registry import register_sae
@@ -27,16 +29,18 @@ class SparseCoding(SAEVariant):
 
     group = "reference"
     l0_control = "per_row"
-    uses_k = True
 
+    @override
     def check(self, cfg):
         super().check(cfg)
         if self.alpha <= 0 or self.max_iter <= 0 or self.batch_size <= 0:
             raise BenchError("sparse_coding: alpha, max_iter and batch_size must be positive")
 
+    @override
     def build(self, d_in, cfg, device):
         raise BenchError("sparse_coding is fitted by `fit` (dictionary learning), not trained")
 
+    @override
     def fit(self, train, cfg, device, seed):
         """The fitted model (atoms from train (n, d_in)) on `device`."""
         import warnings

@@ -19,12 +19,11 @@ console = Console(stderr=False)
 def cmd_list(args: argparse.Namespace) -> None:
     from bench import registry
 
-    registry.load_plugins()
     print("systems:")
-    for name, cls in registry.SYSTEMS.items():
+    for name, cls in registry.systems().items():
         print(f"  {name:<16} {registry.summary(cls)}")
     for group in registry.GROUPS:
-        members = {n: c for n, c in registry.SAES.items() if c.group == group}
+        members = {n: c for n, c in registry.saes().items() if c.group == group}
         title = "reference rows (not competitors)" if group == "reference" else f"{group} saes"
         if members:
             print(f"{title}:")

@@ -1,9 +1,12 @@
-"""Two name → class tables, one for chaotic systems and one for SAE variants.
+"""Two name → class tables, one for chaotic systems and one for SAE variants, filled on demand.
 
-This module imports neither `systems` nor `baselines`: those packages register their members
-on import with `@register_system` / `@register_sae` (the `bench` package imports both), and
-`load_plugins()` imports every third-party module named in the entry-point groups
-`chaos_sae_bench.systems` and `chaos_sae_bench.saes`.
+This module imports no system or SAE module. `BUILTINS` below is the one place a built-in is
+named: the modules are imported on the first lookup (`get_system`, `get_sae`, `system_names`,
+`sae_names`, `systems()`, `saes()`), in that order, which is the listing order; each registers
+its members with `@register_system` / `@register_sae` as it is imported. Then every
+third-party module named in the entry-point groups `chaos_sae_bench.systems` and
+`chaos_sae_bench.saes` is imported the same way. Names with a prefix (`dysts:<Flow>`,
+`file:<path>`) are registered one by one, when first asked for, by a resolver.
 """
 
 import importlib
@@ -15,11 +18,31 @@ from bench.errors import BenchError
 
 T = TypeVar("T", bound=type)
 
+# The built-in systems and SAE variants: their modules, in the order `list` and the
+# leaderboard show them (the SAE table module lists its SAEs in order inside).
+BUILTINS = (
+    "systems.logistic",
+    "systems.henon",
+    "systems.lorenz96",
+    "systems.mackey_glass",
+    "systems.superposition",
+    "systems.mixed_sources",
+    "baselines.sae_lens_saes",
+    "baselines.pca",
+    "baselines.sparse_coding",
+)
+# name prefix → "module:function" that registers such a name when it is first looked up
+BUILTIN_RESOLVERS = {
+    "dysts:": "systems.dysts_bridge:register_dysts",  # the optional dysts extra
+    "file:": "systems.file_series:register_file_series",  # a user's recorded series
+}
+GROUPS = ("core", "extended", "classic", "reference")  # SAE groups, in the leaderboard's order
+_ENTRY_POINT_GROUPS = ("chaos_sae_bench.systems", "chaos_sae_bench.saes")
+
+# Filled by `_fill()`; read them through `systems()` / `saes()` (or the lookups), never directly.
 SYSTEMS: dict[str, type] = {}
 SAES: dict[str, type] = {}
-RESOLVERS: dict[str, Callable[[str], None]] = {}  # name prefix → registers such names on demand
-_GROUPS = {"chaos_sae_bench.systems": SYSTEMS, "chaos_sae_bench.saes": SAES}
-_loaded = False
+_filled = False
 
 
 def _register(table: dict[str, type], kind: str, name: str) -> Callable[[T], T]:
@@ -38,9 +61,6 @@ def register_system(name: str) -> Callable[[T], T]:
     return _register(SYSTEMS, "system", name)
 
 
-GROUPS = ("core", "extended", "classic", "reference")  # SAE groups, in the leaderboard's order
-
-
 def register_sae(name: str) -> Callable[[T], T]:
     """Class decorator: add an SAE variant (a `baselines.base.SAEVariant` dataclass) as `name`.
 
@@ -57,21 +77,54 @@ def register_sae(name: str) -> Callable[[T], T]:
     return decorator
 
 
-def register_resolver(prefix: str, resolve: Callable[[str], None]) -> None:
+def register_resolver(prefix: str, resolve: Callable[[str], object]) -> None:
     """Names starting with `prefix` are registered on first lookup by `resolve(rest)`
     (e.g. "dysts:Lorenz" → any dysts flow, imported only when asked for)."""
     RESOLVERS[prefix] = resolve
 
 
-def load_plugins() -> None:
-    """Import every third-party plugin module named in the entry-point groups, once."""
-    global _loaded
-    if _loaded:
+def _lazy_resolver(target: str) -> Callable[[str], object]:
+    """A resolver that imports "module:function" only when a name with its prefix is asked for."""
+    module, function = target.split(":")
+
+    def resolve(rest: str) -> object:
+        return getattr(importlib.import_module(module), function)(rest)
+
+    return resolve
+
+
+RESOLVERS: dict[str, Callable[[str], object]] = {
+    prefix: _lazy_resolver(target) for prefix, target in BUILTIN_RESOLVERS.items()
+}
+
+
+def _fill() -> None:
+    """Import the built-in modules, then the entry-point plugins, once."""
+    global _filled
+    if _filled:
         return
-    _loaded = True
-    for group in _GROUPS:
-        for ep in entry_points(group=group):
-            importlib.import_module(ep.value)
+    _filled = True  # first: a module imported here may look a name up
+    try:
+        for module in BUILTINS:
+            importlib.import_module(module)
+        for group in _ENTRY_POINT_GROUPS:
+            for ep in entry_points(group=group):
+                importlib.import_module(ep.value)
+    except BaseException:
+        _filled = False  # the next lookup tries again (modules imported so far are kept)
+        raise
+
+
+def systems() -> dict[str, type]:
+    """Every registered system, name → class, built-ins first in listing order."""
+    _fill()
+    return SYSTEMS
+
+
+def saes() -> dict[str, type]:
+    """Every registered SAE variant, name → class, built-ins first in listing order."""
+    _fill()
+    return SAES
 
 
 def summary(cls: type) -> str:
@@ -80,7 +133,7 @@ def summary(cls: type) -> str:
 
 
 def _lookup(table: dict[str, type], kind: str, name: str) -> type:
-    load_plugins()
+    _fill()
     for prefix, resolve in RESOLVERS.items():
         if name.startswith(prefix) and name not in table:
             resolve(name.removeprefix(prefix))
@@ -100,19 +153,18 @@ def get_sae(name: str) -> type:
 def system_names() -> list[str]:
     """Registered systems, without those registered on demand by a prefix (`file:`, `dysts:`):
     the default matrix is the built-in and plugin systems."""
-    load_plugins()
-    return [n for n in SYSTEMS if not any(n.startswith(p) for p in RESOLVERS)]
+    return [n for n in systems() if not any(n.startswith(p) for p in RESOLVERS)]
 
 
 def sae_names(selection: list[str] | None = None) -> list[str]:
     """Registered SAE names; `selection` may mix names with the groups (GROUPS) and `all`."""
-    load_plugins()
+    table = saes()
     out: list[str] = []
     for item in selection or ["core"]:
         if item == "all":
-            out += [name for group in GROUPS for name, cls in SAES.items() if cls.group == group]
+            out += [name for group in GROUPS for name, cls in table.items() if cls.group == group]
         elif item in GROUPS:
-            out += [name for name, cls in SAES.items() if cls.group == item]
+            out += [name for name, cls in table.items() if cls.group == item]
         else:
             out.append(get_sae(item).name)
     return list(dict.fromkeys(out))

@@ -12,7 +12,6 @@ metrics need. This module neither chooses SAEs nor scores them on the held-out s
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from functools import partial
 
 import torch
 
@@ -83,11 +82,10 @@ def train_sae(
     (n_val, d_in) also measure its learning curve, which is returned (else None)."""
     from sae_lens import LoggingConfig, SAETrainer
     from sae_lens.config import SAETrainerConfig
-    from sae_lens.training import sae_trainer
 
-    # SAETrainer draws its own tqdm bar per cell; the matrix shows one rich progress bar.
-    if not isinstance(sae_trainer.tqdm, partial):
-        sae_trainer.tqdm = partial(sae_trainer.tqdm, disable=True)
+    from baselines.sae_lens_adapter import quiet_trainer_progress
+
+    quiet_trainer_progress()  # the matrix shows one rich progress bar, not one per cell
 
     steps_per_epoch = data.shape[0] // cfg.batch_size
     total = steps_per_epoch * cfg.epochs * cfg.batch_size

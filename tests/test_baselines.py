@@ -1,9 +1,13 @@
-"""Every registered SAE builds a real sae-lens training SAE with consistent shapes and decoding."""
+"""Every registered SAE builds a real sae-lens training SAE with consistent shapes and decoding,
+keeps the L0 its declaration promises, and declares its L0 control consistently."""
+
+from dataclasses import dataclass, fields
 
 import pytest
 import torch
 
-from baselines.base import closed_form
+from baselines.base import DENSER_WHEN, L0_CONTROLS, SAEVariant, calibrated, closed_form, reads_k
+from baselines.sae_lens_adapter import step_input
 from bench.config import TrainConfig
 from bench.errors import BenchError
 from bench.registry import get_sae, sae_names
@@ -44,26 +48,61 @@ def test_effective_decoder_reproduces_reconstruction(sae):
     torch.testing.assert_close(z @ w_dec + bias, x_hat, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", [n for n in TRAINED if get_sae(n).uses_k])
-def test_topk_style_l0_at_most_k(name):
+@pytest.mark.parametrize("name", [n for n in TRAINED if reads_k(get_sae(n))])
+def test_k_reading_saes_keep_l0_at_most_k(name):
     torch.manual_seed(0)
     variant = get_sae(name)()
     model = variant.build(D_IN, CFG, "cpu")
     with torch.no_grad():
         l0 = (model.encode(torch.randn(64, D_IN)) != 0).sum(dim=1).float()
-    if variant.name in ("batchtopk", "matryoshka"):  # k per row on average over the batch
+    if variant.l0_control == "batch_mean":  # k per row on average over the batch
         assert l0.mean() <= CFG.k
     else:
         assert (l0 <= CFG.k).all()
 
 
-def test_training_step_runs_and_reports_losses(sae):
-    from sae_lens.saes.sae import TrainStepInput
+@pytest.mark.parametrize("name", sae_names(["all"]))
+def test_every_sae_declares_its_l0_control(name):
+    cls = get_sae(name)
+    assert cls.l0_control in L0_CONTROLS
+    assert calibrated(cls) == (cls.l0_control == "coefficient")
+    if calibrated(cls):  # the field exists, with a default a calibration search starts from
+        assert cls.sparsity_field in {f.name for f in fields(cls)}
+        assert cls.denser_when in DENSER_WHEN
+        assert isinstance(getattr(cls(), cls.sparsity_field), float)
 
+
+def test_l0_control_helpers_and_a_bad_declaration():
+    names = ("topk", "batchtopk", "l1", "wta", "relu", "kl_sparse")
+    assert [reads_k(get_sae(n)) for n in names] == [True, True, False, False, False, False]
+    assert [calibrated(get_sae(n)) for n in names] == [False, False, True, True, False, False]
+    assert get_sae("wta").denser_when == "higher" and get_sae("l1").denser_when == "lower"
+    with pytest.raises(TypeError, match="l0_control must be one of"):
+
+        @dataclass
+        class Vague(SAEVariant):
+            l0_control = "sometimes"
+
+    with pytest.raises(TypeError, match="goes with sparsity_field and denser_when"):
+
+        @dataclass
+        class NoDirection(SAEVariant):
+            l0_control, sparsity_field = "coefficient", "l1_coefficient"
+
+
+@pytest.mark.parametrize("name", [n for n in TRAINED if get_sae(n).sae_lens_module])
+def test_own_sae_defaults_match_their_sae_lens_config(name):
+    """The variant's defaults are the ones its sae-lens training config documents."""
+    variant = get_sae(name)()
+    config = variant.build(D_IN, CFG, "cpu").cfg
+    defaults = {f.name: f.default for f in fields(type(config))}
+    assert variant.params() == {key: defaults[key] for key in variant.params()}
+    assert variant.params() == {key: getattr(config, key) for key in variant.params()}
+
+
+def test_training_step_runs_and_reports_losses(sae):
     _, model = sae
-    coefficients = {name: getattr(c, "value", c) for name, c in model.get_coefficients().items()}
-    step = TrainStepInput(torch.randn(8, D_IN), coefficients, None, 0, False)
-    out = model.training_forward_pass(step)
+    out = model.training_forward_pass(step_input(model, torch.randn(8, D_IN)))
     out.loss.backward()
     assert torch.isfinite(out.loss) and "mse_loss" in out.losses
 
@@ -72,3 +111,21 @@ def test_training_step_runs_and_reports_losses(sae):
 def test_k_outside_range_rejected(k):
     with pytest.raises(BenchError, match="k must be in 1..d_sae=16"):
         get_sae("topk")().check(TrainConfig(d_sae=16, k=k))
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("jumprelu.bandwidth=0", "jumprelu.bandwidth must be > 0, got 0.0"),  # 1/bandwidth
+        ("mp.residual_threshold=-1", "mp.residual_threshold must be ≥ 0, got -1.0"),
+    ],
+)
+def test_a_variant_refuses_a_bad_setting_before_anything_trains(setting, message, capsys, tmp_path):
+    from bench.cli import main
+
+    sae = setting.split(".")[0]
+    argv = ["run", "--systems", "logistic", "--saes", sae, "--set", setting, "--out", str(tmp_path)]
+    for dry_run in (["--dry-run"], []):  # a real run is refused too, before any cell
+        assert main([*argv, *dry_run]) == 2
+        assert capsys.readouterr().err.splitlines() == [f"chaos-sae-bench: error: {message}"]
+    assert list(tmp_path.iterdir()) == []

@@ -6,14 +6,11 @@ import math
 
 import pytest
 import torch
-from sae_lens.saes.sae import TrainStepInput
 
-import baselines.kl_sparse
-import baselines.l1_decorr
-import baselines.wta  # noqa: F401  (registers the three variants)
-from baselines.kl_sparse_sae import kl_sparsity
-from baselines.l1_decorr_sae import decorrelation_penalty
-from baselines.wta_sae import lifetime_topk
+from baselines.kl_sparse import kl_sparsity
+from baselines.l1_decorr import decorrelation_penalty
+from baselines.sae_lens_adapter import step_input
+from baselines.wta import lifetime_topk
 from bench.config import TrainConfig, override, split_assignments
 from bench.errors import BenchError
 from bench.registry import get_sae
@@ -29,16 +26,7 @@ def build(name: str, d_in: int = 6, **params):
 
 
 def step(sae, x: torch.Tensor):
-    coeffs = {k: getattr(v, "value", v) for k, v in sae.get_coefficients().items()}
-    return sae.training_forward_pass(
-        TrainStepInput(
-            sae_in=x,
-            coefficients=coeffs,
-            dead_neuron_mask=None,
-            n_training_steps=0,
-            is_logging_step=False,
-        )
-    )
+    return sae.training_forward_pass(step_input(sae, x))
 
 
 @pytest.mark.parametrize("name", NAMES)

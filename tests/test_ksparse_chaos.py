@@ -7,12 +7,13 @@ import torch
 from sae_lens import SAE
 from sae_lens.registry import get_sae_class, get_sae_training_class
 
-from baselines.ksparse_chaos_sae import (
+from baselines.ksparse_chaos import (
     KSparseChaosSAE,
     KSparseChaosTrainingSAE,
     KSparseChaosTrainingSAEConfig,
     target_variance_loss,
 )
+from baselines.sae_lens_adapter import step_input
 
 
 def make(k=2, d_in=3, d_sae=4):
@@ -47,11 +48,9 @@ def test_target_variance_loss_known_value():
 
 
 def test_aux_loss_is_weighted_regulariser():
-    from sae_lens.saes.sae import TrainStepInput
-
-    sae = make()
+    sae = make()  # variance_coefficient 0.01
     x = torch.tensor([[0.0, 1.0, 0.5], [2.0, 1.0, 0.5]])
-    out = sae.training_forward_pass(TrainStepInput(x, {"variance": 0.01}, None, 0, False))
+    out = sae.training_forward_pass(step_input(sae, x))
     pre_var = torch.tensor([1.0, 0.0, 0.0, 0.0]).mean()
     assert out.losses["variance_loss"].item() == pytest.approx(0.01 * abs(pre_var - 0.1))
 

@@ -1,7 +1,11 @@
 """The house's layers: `systems/` and `baselines/` import from `bench` only its bottom layer
-(`bench.registry`, `bench.errors`), so a system or an SAE never depends on the harness."""
+(`bench.registry`, `bench.errors`), so a system or an SAE never depends on the harness; and in
+a fresh interpreter `import bench` loads no system, no SAE and not sae-lens, a system loads no
+SAE, and `list` / `--help` never import sae-lens (seconds)."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -35,3 +39,38 @@ def bench_imports(path: Path) -> set[str]:
 )
 def test_systems_and_baselines_import_only_the_bottom_layer(path):
     assert bench_imports(path) <= BOTTOM, path
+
+
+def modules_after(code: str) -> set[str]:
+    """The modules of systems, baselines and sae_lens a fresh interpreter has after `code`."""
+    probe = (
+        f"{code}\nimport sys\n"
+        "print(' '.join(m for m in sys.modules if m.split('.')[0] in PACKAGES))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", f"PACKAGES = ('systems', 'baselines', 'sae_lens')\n{probe}"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return set(done.stdout.split())
+
+
+def test_import_bench_loads_no_system_no_sae_and_not_sae_lens():
+    assert modules_after("import bench") == set()
+
+
+def test_a_system_module_loads_no_sae_module():
+    loaded = modules_after("import systems.logistic")
+    assert "systems.logistic" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in ("baselines", "sae_lens")}, loaded
+
+
+def test_list_and_help_do_not_import_sae_lens():
+    quiet = "import contextlib, io\nfrom bench.cli import main\n"
+    quiet += "with contextlib.redirect_stdout(io.StringIO()):\n"
+    listed = modules_after(quiet + "    main(['list'])")
+    assert "baselines.sae_lens_saes" in listed and "sae_lens" not in listed
+    helped = modules_after(quiet + "    with contextlib.suppress(SystemExit): main(['--help'])")
+    assert "sae_lens" not in helped

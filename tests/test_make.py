@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from bench.metrics import metrics_markdown
-from bench.registry import sae_names, system_names
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,12 +36,20 @@ def test_make_leaderboard_on_a_fresh_clone_trains_every_cell(tmp_path):
         assert done.returncode == 0, done.stderr
         counts.append(done.stdout.split(" cells:")[0].split()[-1])
         assert "0 already in results/latest/runs.jsonl" in done.stdout, done.stdout
+    # what the clone registers (its own tree: a new SAE or system not yet committed is in
+    # neither side): systems, all SAEs, reference SAEs
+    count = "from bench.registry import sae_names as s, system_names as y\n"
+    count += "print(len(y()), len(s(['all'])), len(s(['reference'])))"
+    done = subprocess.run(
+        [sys.executable, "-c", count], cwd=clone, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    n_systems, n_saes, n_references = map(int, done.stdout.split())
     seeds = 3  # the default profile's
-    assert int(counts[0]) == len(system_names()) * len(sae_names(["all"])) * seeds
+    assert int(counts[0]) == n_systems * n_saes * seeds
     curves = [line for line in runs if "k=8,16,64" in line]  # the reference curves: one sweep
-    assert len(curves) == 1 and int(counts[runs.index(curves[0])]) == len(system_names()) * len(
-        sae_names(["reference"])
-    ) * len((8, 16, 64))
+    assert len(curves) == 1
+    assert int(counts[runs.index(curves[0])]) == n_systems * n_references * len((8, 16, 64))
 
 
 def test_a_new_torch_spec_reinstalls_torch(tmp_path):

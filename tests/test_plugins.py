@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from bench.registry import load_plugins, register_sae, register_system
+from bench.registry import register_sae, register_system, saes, systems
 
 TOY_MODULE = '''
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ class Toy(SAEVariant):
 
     l1_coefficient: float = 0.5
     group = "extended"
+    l0_control, sparsity_field, denser_when = "coefficient", "l1_coefficient", "lower"
 
     def build(self, d_in, cfg, device):
         from sae_lens import StandardTrainingSAE, StandardTrainingSAEConfig
@@ -34,7 +35,7 @@ class Toy(SAEVariant):
 
 
 def test_registering_a_name_twice_is_an_error():
-    load_plugins()
+    saes(), systems()  # the built-ins are registered on the first lookup
     with pytest.raises(ValueError, match="SAE 'topk' is already registered"):
         register_sae("topk")(type("Again", (), {}))
     with pytest.raises(ValueError, match="system 'logistic' is already registered"):

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import torch
 
-from baselines.mp import MatchingPursuit
 from baselines.omp import OMPModel, omp_codes
 from baselines.pca import PCA
+from baselines.sae_lens_saes import MatchingPursuit
 from baselines.sparse_coding import SparseCoding
 from bench.config import TrainConfig
 from bench.errors import BenchError

@@ -11,23 +11,23 @@ import numpy as np
 import pytest
 
 from bench.data import data_rng
-from bench.registry import GROUPS, SAES, SYSTEMS, sae_names, system_names
+from bench.registry import GROUPS, sae_names, saes, system_names, systems
 
 
 def test_every_sae_is_listed_once_in_its_group_order():
-    names = sae_names(["all"])
-    assert sorted(names) == sorted(SAES) and len(names) == len(set(names))
-    ranks = [GROUPS.index(SAES[n].group) for n in names]
+    names, table = sae_names(["all"]), saes()
+    assert sorted(names) == sorted(table) and len(names) == len(set(names))
+    ranks = [GROUPS.index(table[n].group) for n in names]
     assert ranks == sorted(ranks)  # grouped: core first, reference last
     for group in GROUPS:
-        assert sae_names([group]) == [n for n in names if SAES[n].group == group]
+        assert sae_names([group]) == [n for n in names if table[n].group == group]
     first = names[0]
-    assert sae_names([first, SAES[first].group]).count(first) == 1  # no duplicates
+    assert sae_names([first, table[first].group]).count(first) == 1  # no duplicates
 
 
 @pytest.mark.parametrize("name", system_names())
 def test_system_contract(name):
-    system = SYSTEMS[name]()
+    system = systems()[name]()
     a = system.windows(3, data_rng(name, 0))
     b = system.windows(3, data_rng(name, 0))
     assert a.shape == (3, system.window * system.dim) and np.isfinite(a).all()

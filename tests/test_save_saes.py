@@ -1,21 +1,81 @@
-"""`--save-saes DIR`: each finished cell's SAE, saved in sae-lens' format beside its record,
-loads with `SAE.load_from_disk` and gives the record's held-out metrics again; a reference row
-that is not a sae-lens SAE is skipped with a note in its record."""
+"""Saved SAEs load back. Every registered SAE, saved in sae-lens' format, loads with
+`SAE.load_from_disk` in a fresh process after a plain `import bench` and encodes as before; and
+`--save-saes DIR` keeps each finished cell's SAE beside its record, which gives the record's
+held-out metrics again. A reference row that is not a sae-lens SAE is skipped with a note in
+its record."""
 
 import inspect
 import json
+import subprocess
+import sys
 
 import pytest
 import torch
 
-import bench  # noqa: F401  (registers K-Sparse Chaos' architecture with sae-lens)
+import bench  # noqa: F401  (registers the project's own sae-lens classes once sae-lens loads)
+from baselines.base import closed_form
 from bench.cli import main
 from bench.config import TrainConfig
-from bench.registry import get_system
+from bench.registry import get_sae, get_system, sae_names
 from bench.run.score import train_and_score
+from bench.train import fit
+
+LOAD_IN_A_FRESH_PROCESS = """
+import sys
+from pathlib import Path
+
+import torch
+
+import bench  # the only project import: its hook registers our sae-lens classes
+from sae_lens import SAE
+
+folder = Path(sys.argv[1])
+torch.set_num_threads(2)
+x = torch.load(folder / "x.pt")
+latents = {}
+for saved in sorted(p for p in folder.iterdir() if p.is_dir()):
+    with torch.no_grad():
+        latents[saved.name] = SAE.load_from_disk(str(saved)).encode(x)
+torch.save(latents, folder / "latents.pt")
+"""
 
 TINY = ["n_train=128", "n_test=64", "epochs=2", "window=32", "d_sae=32", "k=8"]
 WIRED = "save_dir" in inspect.signature(train_and_score).parameters
+
+
+def test_every_saved_sae_loads_in_a_fresh_process_after_import_bench(tmp_path):
+    from sae_lens import SAE
+
+    cfg = TrainConfig(n_train=64, n_test=16, epochs=1, batch_size=16, d_sae=8, k=2)
+    gen = torch.Generator().manual_seed(0)
+    train = torch.randn(64, 12, generator=gen)  # (n_train, d_in)
+    x = torch.randn(16, 12, generator=gen)  # the fixed input every SAE encodes
+    torch.save(x, tmp_path / "x.pt")
+    latents, skipped = {}, []
+    for name in sae_names(["all"]):  # four steps of training, or a closed-form fit
+        variant = get_sae(name)()
+        model = variant.fit(train, cfg, "cpu", 0) if closed_form(type(variant)) else None
+        model = model or fit(variant, train, cfg, "cpu", 0)
+        if not isinstance(model, SAE):  # sparse_coding's OMP model: `--save-saes` notes why
+            skipped.append(name)
+            continue
+        model.save_model(tmp_path / name)
+        with torch.no_grad():
+            latents[name] = model.encode(x)
+    assert all(closed_form(get_sae(name)) for name in skipped)
+    assert {n for n in sae_names(["all"]) if get_sae(n).sae_lens_module} <= set(latents)
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_IN_A_FRESH_PROCESS, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded = torch.load(tmp_path / "latents.pt")
+    assert sorted(loaded) == sorted(latents)
+    for name, z in latents.items():
+        assert torch.equal(loaded[name] != 0, z != 0), name  # the same active latents
+        torch.testing.assert_close(loaded[name], z, msg=name)
 
 
 @pytest.mark.skipif(

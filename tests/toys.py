@@ -17,7 +17,7 @@ class ToySAE(SAEVariant):
 
     l1_coefficient: float = 0.5
     group = "extended"
-    sparsity_coefficient = "l1_coefficient"
+    l0_control, sparsity_field, denser_when = "coefficient", "l1_coefficient", "lower"
 
     def build(self, d_in, cfg, device):
         from sae_lens import StandardTrainingSAE, StandardTrainingSAEConfig

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from baselines.chaos_kernels import chaos_eager, topk_scatter
-from baselines.ksparse_chaos_sae import target_variance_loss
+from baselines.ksparse_chaos import target_variance_loss
 
 D_IN = 784
 

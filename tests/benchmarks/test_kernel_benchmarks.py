@@ -4,11 +4,12 @@ One group per kernel family, pass and shape (e.g. `chaos fwd 4096x1024`), the va
 members, a plain copy of the input as the memory-bound floor. `make bench-kernels` runs them
 with `--benchmark-only`; CI runs them with `--benchmark-disable`, where each body runs once and
 its output is checked against eager (so every benchmark is also a correctness test). Ratios in
-one interleaved run: `python -m bench.timing.kernel_ratios`.
+one interleaved run: `python tests/benchmarks/kernel_ratios.py`.
 """
 
 from collections.abc import Callable
 
+import kernel_variants as V
 import pytest
 import torch
 
@@ -28,17 +29,17 @@ def _naive_inductor() -> Callable[[torch.Tensor], torch.Tensor]:
 
 ACTIVATIONS: dict[str, Callable[[], Callable[[torch.Tensor], torch.Tensor]]] = {
     "eager": lambda: K.chaos_eager,
-    "fused": lambda: K.chaos_fused,
-    "compiled": lambda: K.chaos_compiled,
-    "best": K.best_chaos_activation,
+    "fused": lambda: V.chaos_fused,
+    "compiled": lambda: V.chaos_compiled,
+    "best": V.best_chaos_activation,
     "inductor_autograd": _naive_inductor,  # torch.compile(eager): AOTAutograd's own backward
 }
-TOPKS = {"scatter": K.topk_scatter, "threshold": K.topk_threshold, "kthvalue": K.topk_kthvalue}
+TOPKS = {"scatter": K.topk_scatter, "threshold": V.topk_threshold, "kthvalue": V.topk_kthvalue}
 SAE_ACTS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "chaos_topk": lambda x: K.chaos_topk(x, K_TOP),
-    "chaos_topk_eager": lambda x: K.chaos_topk_eager(x, K_TOP),
-    "sae_lens_topk": lambda x: K.sae_topk(x, K_TOP),
-    "sae_lens_jumprelu": lambda x: K.sae_jumprelu(x, torch.full(x.shape[-1:], 0.5)),
+    "chaos_topk_eager": lambda x: V.chaos_topk_eager(x, K_TOP),
+    "sae_lens_topk": lambda x: V.sae_topk(x, K_TOP),
+    "sae_lens_jumprelu": lambda x: V.sae_jumprelu(x, torch.full(x.shape[-1:], 0.5)),
 }
 
 
@@ -135,7 +136,7 @@ def test_sae_activation(benchmark, shape, name, pass_):
         assert torch.isfinite(dx).all() and (dx[z == 0] == 0).all()
     assert z.shape == x.shape
     if name.startswith("chaos"):
-        torch.testing.assert_close(z, K.chaos_topk_eager(x, K_TOP), rtol=1e-5, atol=2e-5)
+        torch.testing.assert_close(z, V.chaos_topk_eager(x, K_TOP), rtol=1e-5, atol=2e-5)
         assert ((z != 0).sum(-1) == K_TOP).all()
     elif name == "sae_lens_topk":
         assert ((z != 0).sum(-1) <= K_TOP).all()

@@ -1,6 +1,5 @@
-"""Timing scripts (not part of the library): kernels, generators, scaling.
-
-What the scripts share: `pin_threads` (one thread count for torch, BLAS and child processes)
+"""What the timing scripts of this folder (kernels, generators, scaling; not part of the
+library, not tests) share: `pin_threads` (one thread count for torch, BLAS and child processes)
 and `timed` (the median of repeated calls).
 """
 
@@ -16,8 +15,8 @@ T = TypeVar("T")
 def pin_threads() -> int:
     """Run torch, BLAS and child processes on CHAOS_BENCH_THREADS threads (default 1); returns
     that count. Call it before torch is imported: the variables reach torch and subprocesses.
-    numpy is loaded by then (`import bench` imports the systems), too late for its variables,
-    so its BLAS is limited through threadpoolctl."""
+    numpy may be loaded by then (the scripts import it first), too late for its variables, so
+    its BLAS is limited through threadpoolctl."""
     from threadpoolctl import threadpool_limits
 
     threads = os.environ.setdefault("CHAOS_BENCH_THREADS", "1")

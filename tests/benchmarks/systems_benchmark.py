@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 from scipy.integrate import solve_ivp
+from timing import pin_threads, timed  # this folder: run as a script, it is on the path
 
 from bench.errors import BenchError
-from bench.timing import pin_threads, timed
 from systems.dysts_bridge import import_flows
 from systems.lorenz96 import Lorenz96
 from systems.mackey_glass import MackeyGlass
@@ -185,7 +185,8 @@ def run(samples_list: list[int], repeats: int, dysts_repeats: int, out: Path) ->
         "# Generators against dysts, at matched accuracy",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench-systems` "
-        f"(`python -m bench.timing.systems_benchmark`) in {time.perf_counter() - started:.0f} s: "
+        f"(`python tests/benchmarks/systems_benchmark.py`) in "
+        f"{time.perf_counter() - started:.0f} s: "
         f"numpy {np.__version__}, {have_dysts or 'no dysts'}, OMP/OPENBLAS/MKL threads "
         f"{THREADS}; medians of {repeats} (ours) and {dysts_repeats} (dysts). Load average "
         f"(1, 5, 15 min) at the start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, at the end "

@@ -1,12 +1,12 @@
-"""`python -m bench.timing.kernel_ratios`: activation-kernel speed ratios and peak memory.
+"""`python tests/benchmarks/kernel_ratios.py`: activation-kernel speed ratios and peak memory.
 
 A benchmark script, not a test. On a 4096×1024 fp32 tensor with 2 torch threads it times every
-kernel of baselines/chaos_kernels.py, forward and forward+backward, interleaved round by round
-(so machine noise hits all kernels alike), and prints with `rich` the median time of each, its
-speed-up over
-eager (`chaos_eager`, or `chaos_topk_eager` for the activation+top-k rows) and its time in units
-of a plain copy of the same tensor (`x.clone()`, the memory-bound floor). It also prints the
-copy's median/min time as a noise gauge: well above 1 means other processes shared the cores.
+kernel of baselines/chaos_kernels.py and of kernel_variants.py, forward and forward+backward,
+interleaved round by round (so machine noise hits all kernels alike), and prints with `rich`
+the median time of each, its speed-up over eager (`chaos_eager`, or `chaos_topk_eager` for the
+activation+top-k rows) and its time in units of a plain copy of the same tensor (`x.clone()`,
+the memory-bound floor). It also prints the copy's median/min time as a noise gauge: well
+above 1 means other processes shared the cores.
 
 Peak memory of forward+backward: torch.profiler with profile_memory=True records every CPU
 allocator allocation and free (the "[memory]" events); sorted by time, their running sum is the
@@ -25,6 +25,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 
+import kernel_variants as V  # this folder: run as a script, it is on the path
 import torch
 from rich.console import Console
 from rich.table import Table
@@ -41,13 +42,13 @@ def _kernels() -> dict[str, tuple[str, Fn]]:
     """name → (eager reference name, kernel), for (n, m) → (n, m) kernels."""
     out: dict[str, tuple[str, Fn]] = {
         "chaos_eager": ("chaos_eager", K.chaos_eager),
-        "chaos_fused": ("chaos_eager", K.chaos_fused),
-        "chaos_compiled": ("chaos_eager", K.chaos_compiled),
-        "best_chaos_activation": ("chaos_eager", K.best_chaos_activation()),
+        "chaos_fused": ("chaos_eager", V.chaos_fused),
+        "chaos_compiled": ("chaos_eager", V.chaos_compiled),
+        "best_chaos_activation": ("chaos_eager", V.best_chaos_activation()),
     }
     if K.compiled_available():
         out["torch.compile(chaos_eager)"] = ("chaos_eager", torch.compile(K.chaos_eager))
-    out["chaos_topk_eager"] = ("chaos_topk_eager", lambda x: K.chaos_topk_eager(x, K_TOP))
+    out["chaos_topk_eager"] = ("chaos_topk_eager", lambda x: V.chaos_topk_eager(x, K_TOP))
     out["chaos_topk"] = ("chaos_topk_eager", lambda x: K.chaos_topk(x, K_TOP))
     out["chaos_topk(compiled=False)"] = (
         "chaos_topk_eager",

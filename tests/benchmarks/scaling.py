@@ -31,8 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-
-from bench.timing import pin_threads, timed
+from timing import pin_threads, timed  # this folder: run as a script, it is on the path
 
 THREADS = pin_threads()  # before torch is imported (inside the functions below)
 SWEEPS = {  # factor: values (the quick profile's other settings stay)
@@ -275,18 +274,12 @@ def bare_loss(x, w_enc, b_enc, w_dec, b_dec, coef: float):
 def check_same_loss(variant, d_in: int, cfg, x) -> None:
     """The bare loss equals sae-lens' training loss on one batch from the same weights."""
     import torch
-    from sae_lens.saes.sae import TrainStepInput
+
+    from baselines.sae_lens_adapter import step_input
 
     torch.manual_seed(0)
     sae = variant.build(d_in, cfg, "cpu")
-    step = TrainStepInput(
-        sae_in=x,
-        coefficients={"l1": variant.l1_coefficient},
-        dead_neuron_mask=None,
-        n_training_steps=0,
-        is_logging_step=False,
-    )
-    theirs = sae.training_forward_pass(step).loss
+    theirs = sae.training_forward_pass(step_input(sae, x)).loss  # l1 at variant.l1_coefficient
     ours = bare_loss(x, sae.W_enc, sae.b_enc, sae.W_dec, sae.b_dec, variant.l1_coefficient)
     assert torch.allclose(theirs, ours, rtol=1e-5), (theirs.item(), ours.item())
 
@@ -302,7 +295,6 @@ def main(argv: list[str] | None = None) -> None:
 
     import torch
 
-    import bench  # noqa: F401
     from bench.run.pool import warm_up
 
     torch.set_num_threads(THREADS)
@@ -325,7 +317,7 @@ def main(argv: list[str] | None = None) -> None:
         "# Scaling: where the time goes",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench-scaling` "
-        f"(`python -m bench.timing.scaling`) in {time.perf_counter() - started:.0f} s on "
+        f"(`python tests/benchmarks/scaling.py`) in {time.perf_counter() - started:.0f} s on "
         f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), torch "
         f"{torch.__version__} on {THREADS} thread(s). Load average (1, 5, 15 min) at the "
         f"start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, at the end {end_load[0]:.2f} "
