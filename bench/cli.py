@@ -60,13 +60,13 @@ def cmd_run(args: argparse.Namespace) -> None:
     run_matrix(
         cells,
         writable_dir(args.out) / "runs.jsonl",
-        device,
-        args.threads,
-        args.executor,
-        args.ray_address,
-        console,
-        resolve_jobs(args.jobs, args.threads, device),
-        writable_dir(args.save_saes) if args.save_saes else None,
+        device=device,
+        console=console,
+        threads=args.threads,
+        executor=args.executor,
+        ray_address=args.ray_address,
+        jobs=resolve_jobs(args.jobs, args.threads, device),
+        save_dir=writable_dir(args.save_saes) if args.save_saes else None,
     )
 
 

@@ -18,11 +18,12 @@ from bench.store import RunStore
 def run_matrix(
     cells: list[Cell],
     runs_path: Path,
+    *,
     device: str,
-    threads: int,
-    executor: str,
-    ray_address: str | None,
     console: Console,
+    threads: int = 1,
+    executor: str = "local",
+    ray_address: str | None = None,
     jobs: int = 1,
     save_dir: Path | None = None,
 ) -> dict[str, int]:
@@ -30,7 +31,13 @@ def run_matrix(
 
     `jobs` > 1 runs local cells in that many worker processes; `save_dir` keeps each finished
     cell's SAE and record there (bench.run.save)."""
-    execute = executor_named(executor, ray_address, jobs, save_dir)
+    execute = executor_named(
+        executor,
+        ray_address=ray_address,
+        jobs=jobs,
+        save_dir=save_dir,
+        scratch_dir=runs_path.parent,
+    )
     store = RunStore(runs_path)
     todo = pending(cells, store.done_keys())
     counts = {"ok": 0, "failed": 0, "skipped": len(cells) - len(todo)}

@@ -150,7 +150,7 @@ def sweep_section(repeats: int) -> list[str]:
     from bench.data import make_dataset
     from bench.registry import get_sae, get_system
     from bench.run.cell import plan
-    from bench.run.executors import run_cell
+    from bench.run.runner import run_cell
     from bench.train import fit
 
     base, _ = profile("quick")
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     import bench  # noqa: F401
-    from bench.run.pool import warm_up
+    from bench.run.runner import warm_up
 
     torch.set_num_threads(THREADS)
     warm_up()
