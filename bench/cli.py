@@ -48,9 +48,10 @@ def cmd_run(args: argparse.Namespace) -> None:
         args.systems or system_names(),
         sae_names(args.saes),
         args.seeds if args.seeds is not None else default_seeds,
-        cfg,
-        args.set,
-        args.matched_l0,
+        config=cfg,
+        assignments=args.set,
+        matched_l0=args.matched_l0,
+        profile=args.profile,
     )
     if args.dry_run:
         from bench.run.matrix import describe_plan
@@ -72,14 +73,20 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 def cmd_leaderboard(args: argparse.Namespace) -> None:
     from bench.report.leaderboard import write
-    from bench.store import RunStore
+    from bench.store import RunStore, skipped_note
 
     runs = Path(args.runs)
     if not runs.is_file():
         raise BenchError(f"no runs file at {runs}; run `chaos-sae-bench run` first")
-    records = RunStore(runs).load()
+    records, skipped = RunStore(runs).read()
+    if not records and skipped:
+        raise BenchError(
+            f"{runs} is not a results file: none of its {skipped} lines is a cell's record"
+        )
     if not records:
         raise BenchError(f"{runs} holds no finished cells")
+    if skipped:
+        print(f"chaos-sae-bench: warning: {skipped_note(runs, skipped)}", file=sys.stderr)
     files = write(records, writable_dir(args.out), console)
     from bench.report.browser import find_chromium, screenshot
 

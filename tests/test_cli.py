@@ -30,7 +30,7 @@ BAD = {
     "unknown executor": ([*QUICK, "--executor", "dask"], "unknown executor 'dask'; valid: local"),
     "set without =": ([*QUICK, "--set", "k"], "--set expects key=value, got 'k'"),
     "set unknown key": ([*QUICK, "--set", "depth=3"], "unknown key 'depth'"),
-    "set wrong type": ([*QUICK, "--set", "epochs=two"], "--set epochs=two: expected int"),
+    "set wrong type": ([*QUICK, "--set", "epochs=two"], "--set epochs=two: expected an integer"),
     "set sae not in run": ([*QUICK, "--set", "topk.k=3"], "'topk' is not in this run"),
     "k above d_sae": (["run", "--saes", "topk", "--set", "k=200"], "k must be in 1..d_sae=128"),
     "k zero": (["run", "--saes", "ksparse_chaos", "--set", "k=0"], "k must be positive"),
@@ -60,11 +60,20 @@ def test_bad_input_gives_one_clear_line(run_cli, case):
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-def test_corrupt_runs_file(run_cli, tmp_path):
-    (tmp_path / "runs.jsonl").write_text("not json\n")
-    with pytest.warns(UserWarning, match="skipping a corrupt line"):
-        code, err = run_cli("leaderboard", "--runs", "{tmp}/runs.jsonl")
-    assert code == 2 and "holds no finished cells" in err
+def test_a_file_that_is_not_a_results_file_is_one_line(run_cli, tmp_path):
+    (tmp_path / "README.md").write_text("# Title\n\nprose\n" * 400)
+    code, err = run_cli("leaderboard", "--runs", "{tmp}/README.md")
+    assert code == 2
+    assert err == (
+        f"chaos-sae-bench: error: {tmp_path}/README.md is not a results file: "
+        "none of its 800 lines is a cell's record\n"
+    )
+
+
+def test_an_empty_runs_file_holds_no_finished_cells(run_cli, tmp_path):
+    (tmp_path / "runs.jsonl").write_text("")
+    code, err = run_cli("leaderboard", "--runs", "{tmp}/runs.jsonl")
+    assert code == 2 and err.endswith("runs.jsonl holds no finished cells\n")
 
 
 def test_cuda_requested_without_cuda(run_cli):

@@ -175,7 +175,7 @@ def test_bad_jobs_is_one_line_and_exit_2(tmp_path, capsys):
 
 def test_idle_workers_get_cells_whose_data_they_hold_else_unclaimed_data():
     quick, _ = profile("quick")
-    todo = plan(["logistic", "henon"], ["topk", "relu"], 2, quick, [])  # system, sae, seed order
+    todo = plan(["logistic", "henon"], ["topk", "relu"], 2, config=quick)  # system, sae, seed order
     key = [_data_key(c) for c in todo]  # logistic s0, s1, s0, s1, then henon s0, s1, s0, s1
     assert _pick(todo, mine=[key[5]], others={key[0]}) == 5  # its own henon seed-1 data
     assert _pick(todo, mine=[], others={key[0]}) == 1  # logistic seed 0 is another's

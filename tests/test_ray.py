@@ -28,7 +28,7 @@ def ray_local():
 
 @pytest.fixture(scope="module")
 def cells():
-    return plan(["logistic", "henon"], ["relu", "ksparse_chaos"], 1, profile("quick")[0], [])
+    return plan(["logistic", "henon"], ["relu", "ksparse_chaos"], 1, config=profile("quick")[0])
 
 
 def records(path):

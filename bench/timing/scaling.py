@@ -169,7 +169,7 @@ def sweep_section(repeats: int) -> list[str]:
     for factor, values in SWEEPS.items():
         rows, cells, trains = [], [], []
         for value in values:
-            [cell] = plan([SYSTEM], [SWEEP_SAE], 1, base, [f"{factor}={value}"])
+            [cell] = plan([SYSTEM], [SWEEP_SAE], 1, config=base, assignments=[f"{factor}={value}"])
             system = get_system(SYSTEM)(**cell.system_params)
             start = time.perf_counter()
             data = make_dataset(system, cell.config, cell.seed)
