@@ -37,7 +37,7 @@ def trained_model(cell: Cell, device: str):
     calibration = None
     if cell.config.target_l0 and variant.sparsity_coefficient:
         variant, sae, calibration = calibrate(
-            variant, data.train, data.val, cell.config, device, cell.seed
+            variant, data.train, data.val, cfg=cell.config, device=device, seed=cell.seed
         )
     else:
         sae = variant.fit(data.train, cell.config, device, cell.seed)
