@@ -15,6 +15,7 @@ from typing import Any
 from bench.errors import BenchError
 from bench.run.cell import Cell
 from bench.run.runner import Executor, run_cell, warm_up
+from bench.run.scratch import remove_stale
 
 
 def local_executor(
@@ -38,6 +39,7 @@ def executor_named(
     """`local` (in this process, or in `jobs` worker processes sharing data through a folder
     under `scratch_dir`) or `ray`."""
     if name == "local":
+        remove_stale(scratch_dir)  # shared-data folders of --jobs runs killed before cleaning up
         if jobs > 1:
             from bench.run.pool import pool_executor
 

@@ -39,7 +39,7 @@ def sparsity_field(cls: type) -> str:
 
 
 def denser_when(cls: type) -> str:
-    """"lower" when a lower value of `sparsity_field` gives a higher L0, else "higher"."""
+    """Which value of `sparsity_field` gives a higher L0: "lower" or "higher"."""
     return getattr(cls, "denser_when", "lower")
 
 

@@ -10,14 +10,19 @@ the rest of the matrix goes on.
 Each worker sets its torch threads, imports sae-lens and the harness once (before any cell's
 timer starts), then builds records with `bench.run.runner.run_cell`, the same helper as the
 in-process path, so records are the in-process ones key by key (wall_s, finished_at aside).
-Workers share built datasets through a temporary directory (`bench.data.share_through`), so
-each is built once. An idle worker is handed a pending cell whose data it holds if there is
-one, else one whose data no other worker holds (it builds that while the others train), else
-the first; this changes only the order in which records arrive.
+Workers share built datasets through a folder under the output folder
+(`bench.data.share_through`, `bench.run.scratch`), so each is built once; a run killed before
+it could remove that folder leaves it to the next run, which does. An idle worker is handed a
+pending cell whose data it holds if there is one, else one whose data no other worker holds
+(it builds that while the others train), else the first; this changes only the order in which
+records arrive.
 
 Ctrl-C: workers ignore SIGINT (so a terminal's Ctrl-C reaches the parent alone); the parent's
 KeyboardInterrupt closes this generator, which terminates the workers, so in-flight cells are
-dropped and finished ones are already stored. A worker whose parent dies exits at once.
+dropped and finished ones are already stored. A worker exits on SIGTERM through Python's own
+shutdown (SystemExit), so what it holds is released: the named semaphore that tqdm (inside
+sae-lens' trainer) makes would otherwise be reported as leaked. A worker whose parent dies
+exits the same way at once.
 Workers are spawned, so a script that calls `run_matrix(..., jobs=N)` needs the usual
 `if __name__ == "__main__":` guard (the CLI has it).
 Test hook: when CHAOS_BENCH_CELL_STARTS names a file or FIFO, each worker appends
@@ -27,7 +32,6 @@ Test hook: when CHAOS_BENCH_CELL_STARTS names a file or FIFO, each worker append
 import multiprocessing
 import os
 import signal
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +45,7 @@ from bench.errors import BenchError
 from bench.run.cell import Cell
 from bench.run.record import failed_record
 from bench.run.runner import run_cell, warm_up
+from bench.run.scratch import run_folder
 
 STARTS_ENV = "CHAOS_BENCH_CELL_STARTS"  # test hook: where workers announce "<pid> <key>"
 
@@ -68,11 +73,18 @@ def pool_executor(jobs: int, *, save_dir: Path | None = None, scratch_dir: Path 
     def execute(cells: list[Cell], device: str, threads: int) -> Iterator[dict[str, Any]]:
         if not cells:
             return
-        pool = _Pool(min(jobs, len(cells)), device=device, threads=threads, save_dir=save_dir)
-        try:
-            yield from pool.run(cells)
-        finally:  # done, Ctrl-C, or the consumer stopped: no worker outlives the run
-            pool.close()
+        with run_folder(scratch_dir) as data_dir:
+            pool = _Pool(
+                min(jobs, len(cells)),
+                device=device,
+                threads=threads,
+                save_dir=save_dir,
+                data_dir=data_dir,
+            )
+            try:
+                yield from pool.run(cells)
+            finally:  # done, Ctrl-C, or the consumer stopped: no worker outlives the run
+                pool.close()
 
     return execute
 
@@ -87,14 +99,13 @@ class _Worker:
 
 
 class _Pool:
-    def __init__(self, n: int, *, device: str, threads: int, save_dir: Path | None):
+    def __init__(self, n: int, *, device: str, threads: int, save_dir: Path | None, data_dir: Path):
         self.device, self.threads = device, threads
-        self.data_dir = tempfile.TemporaryDirectory(prefix="chaos-sae-bench-data-")
         self.serve_args = {
             "device": device,
             "threads": threads,
             "save_dir": save_dir,
-            "data_dir": Path(self.data_dir.name),
+            "data_dir": data_dir,
         }
         self.context = multiprocessing.get_context("spawn")  # no fork: torch threads, CUDA
         self.workers = [self._start() for _ in range(n)]
@@ -171,7 +182,6 @@ class _Pool:
                 worker.process.kill()
                 worker.process.join()
             worker.conn.close()
-        self.data_dir.cleanup()
 
 
 def _pick(todo: list[Cell], mine: list[tuple], others: set[tuple]) -> int:
@@ -231,6 +241,7 @@ def _serve(
     from bench.data import share_through
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     torch.set_num_threads(threads)
     warm_up()
@@ -241,10 +252,17 @@ def _serve(
         conn.send(("record", run_cell(cell, device, threads, save_dir=save_dir)))
 
 
+def _exit_cleanly(signum: int, frame: Any) -> None:
+    """SIGTERM in a worker: leave through SystemExit, so finalizers release what it holds."""
+    raise SystemExit(128 + signum)
+
+
 def _exit_with_parent() -> None:
     parent = multiprocessing.parent_process()
     if parent is not None:
         wait([parent.sentinel])
+        os.kill(os.getpid(), signal.SIGTERM)  # the main thread exits through _exit_cleanly
+        threading.Event().wait(10)  # unless native code holds it that long
         os._exit(1)
 
 
