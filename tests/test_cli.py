@@ -118,7 +118,7 @@ def test_list_names_every_system_and_sae(run_cli, capsys):
 
 
 def test_counts_read_as_english():
-    from bench.run.matrix import plural
+    from bench.run.progress import plural
 
     assert [plural(1, "cell"), plural(2, "cell"), plural(1, "thread")] == [
         "1 cell",
