@@ -44,6 +44,20 @@ BAD = {
         "henon: trajectory left the attractor",
     ),
     "seeds not int": ([*QUICK, "--seeds", "two"], "argument --seeds: invalid int value"),
+    # refused before anything trains, a dry run included
+    "one-number windows": (
+        [*QUICK, "--set", "window=1", "--dry-run"],
+        "logistic: a window of 1 step(s) × 1 number(s) gives d_in = 1; SAEs need d_in ≥ 2",
+    ),
+    "one test window": ([*QUICK, "--set", "n_test=1", "--dry-run"], "n_test must be ≥ 2"),
+    "bool without scope": (
+        ["run", "--saes", "jumprelu", "--set", "jumprelu.ste_to_input=yes", "--dry-run"],
+        "--set jumprelu.ste_to_input=yes: expected true or false",
+    ),
+    "matched-l0 with nothing to match": (
+        ["run", "--saes", "relu", "kl_sparse", "--matched-l0", "--dry-run"],
+        "--matched-l0 plans no cell: relu, kl_sparse have no L0 control",
+    ),
     "missing runs file": (["leaderboard", "--runs", "{tmp}/none.jsonl"], "no runs file at"),
     "unknown command": (["train"], "invalid choice: 'train'"),
     "unknown experiment": (["reproduce", "v5"], "unknown experiment 'v5'; choose one of"),
@@ -135,3 +149,48 @@ def test_every_option_has_help():
         for action in command._actions:
             if action.dest != "help":
                 assert action.help, f"{name} {action.option_strings or action.dest} has no help"
+
+
+def test_a_bare_command_lists_the_commands(capsys):
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    for command in ("list", "run", "leaderboard", "randomness", "reproduce"):
+        assert f"\n    {command}" in err  # one help line each
+    assert "Commands: list, run, leaderboard, randomness, reproduce" in " ".join(err.split())
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit:
+        main(["--version"])
+    assert exit.value.code == 0
+    assert capsys.readouterr().out == f"chaos-sae-bench {version('chaos-sae-bench')}\n"
+
+
+def test_run_help_names_every_group_and_device_and_the_defaults(capsys):
+    from bench.registry import GROUPS
+
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps at the terminal's width
+    assert f"groups {' | '.join(GROUPS)} | all (default: core)" in text
+    assert "auto | cpu | cuda | cuda:N (default: auto)" in text
+    assert "quick | default | full (default: default)" in text
+
+
+def test_every_out_option_shows_its_default():
+    from bench.cli import parser
+
+    sub = next(a for a in parser()._actions if a.dest == "command")
+    for name, command in sub.choices.items():
+        for action in command._actions:
+            if action.dest == "out":
+                assert "%(default)s" in action.help, name
+
+
+def test_matched_l0_names_the_saes_it_leaves_out(capsys, tmp_path):
+    argv = ["run", "--systems", "logistic", "--saes", "l1", "relu", "--matched-l0", "--dry-run"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("--matched-l0 leaves out relu: no L0 control\n3 cells: 0 already in")
