@@ -161,7 +161,10 @@ def parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="chaos-sae-bench")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.add_argument(
-        "--version", action="version", version=f"%(prog)s {package_version()}", help="show the version and exit"
+        "--version",
+        action="version",
+        version=f"%(prog)s {package_version()}",
+        help="show the version and exit",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -262,7 +265,8 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def one_line_warning(message, category, filename, lineno, line=None) -> str:
+def one_line_warning(message: Warning | str, *_where: object) -> str:
+    """`warnings.formatwarning` for a person: the message alone, on one line."""
     return f"chaos-sae-bench: warning: {message}\n"
 
 

@@ -53,19 +53,20 @@ def calibrate(variant, train, val, *, cfg: TrainConfig, device: str, seed: int):
         if too_dense is None or too_sparse is None:
             sparser = too_sparse is None  # only too dense so far: move toward sparser
             grow = sparser == lower_is_denser  # a larger value is the way to go
-            coef = _step(variant, field, coef, STEP if grow else 1 / STEP, cfg)
+            coef = _step(candidate, field, factor=STEP if grow else 1 / STEP, cfg=cfg)
             if coef is None:
-                raise _unreachable(variant, field, trials, target, edge=True)
+                raise _unreachable(variant, trials, target=target, edge=True)
         else:
             (c_d, l_d), (c_s, l_s) = too_dense, too_sparse
             w = min(max((l_d - target) / (l_d - l_s), 0.1), 0.9)  # stay inside the bracket
             coef = math.exp((1 - w) * math.log(c_d) + w * math.log(c_s))
-    raise _unreachable(variant, field, trials, target, edge=False)
+    raise _unreachable(variant, trials, target=target, edge=False)
 
 
-def _step(variant, field: str, coef: float, factor: float, cfg: TrainConfig) -> float | None:
-    """coef × factor, or a shorter step (factor's square root, …) where that leaves the field's
-    valid range; None when no step longer than `MIN_STEP` stays inside it."""
+def _step(variant, field: str, *, factor: float, cfg: TrainConfig) -> float | None:
+    """The variant's `field` × factor, or a shorter step (factor's square root, …) where that
+    leaves the field's valid range; None when no step longer than `MIN_STEP` stays inside it."""
+    coef = getattr(variant, field)
     while abs(math.log(factor)) > math.log(MIN_STEP):
         value = coef * factor
         try:
@@ -76,7 +77,8 @@ def _step(variant, field: str, coef: float, factor: float, cfg: TrainConfig) -> 
     return None
 
 
-def _unreachable(variant, field: str, trials: list, target: float, *, edge: bool) -> BenchError:
+def _unreachable(variant, trials: list, *, target: float, edge: bool) -> BenchError:
+    field = sparsity_field(type(variant))
     last = f"last: {field}={trials[-1][field]:.3g} gave L0 {trials[-1]['val_l0']:.1f}"
     if edge:
         return BenchError(
