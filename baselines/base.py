@@ -57,19 +57,6 @@ class SAEVariant(ABC):
                 f"denser_when (one of {DENSER_WHEN}), and only it"
             )
 
-    # --- transitional: bench/run/{cell,score,calibrate}.py still read these two names; they
-    # go when those files read `reads_k` / `calibrated` (the lead deletes them at the merge).
-    @property
-    def uses_k(self) -> bool:
-        return reads_k(self)
-
-    @property
-    def sparsity_coefficient(self) -> str | None:
-        # calibrate.py's search assumes a lower coefficient is denser: `higher` ones stay out
-        return self.sparsity_field if self.denser_when == "lower" else None
-
-    # ---
-
     @abstractmethod
     def build(self, d_in: int, cfg: "TrainConfig", device: str) -> "TrainingSAE":
         """A freshly initialised sae-lens training SAE for inputs of width `d_in`."""

@@ -1,12 +1,15 @@
-"""`chaos-sae-bench`: list, run, leaderboard, reproduce.
+"""`chaos-sae-bench`: list, run, leaderboard, randomness, reproduce.
 
 Parses arguments, turns every `BenchError` into one line on stderr and exit status 2 (`--debug`
-shows the traceback), and keeps heavy imports (torch, sae-lens) out of `--help` and `list`.
+shows the traceback), prints warnings as one line each, and keeps heavy imports (torch,
+sae-lens) out of `--help` and `list`. A bare `chaos-sae-bench` prints the help (exit 2).
 """
 
 import argparse
 import os
 import sys
+import warnings
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from rich.console import Console
@@ -35,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     from bench.config import profile
     from bench.device import resolve_device
     from bench.registry import sae_names, system_names
-    from bench.run.cell import plan
+    from bench.run.cell import no_l0_control, plan
     from bench.run.matrix import run_matrix
     from bench.run.pool import resolve_jobs
 
@@ -43,42 +46,54 @@ def cmd_run(args: argparse.Namespace) -> None:
     device = resolve_device(args.device)
     if args.threads < 1:
         raise BenchError(f"--threads must be a positive integer, got {args.threads}")
+    saes = sae_names(args.saes)
     cells = plan(
         args.systems or system_names(),
-        sae_names(args.saes),
+        saes,
         args.seeds if args.seeds is not None else default_seeds,
-        cfg,
-        args.set,
-        args.matched_l0,
+        config=cfg,
+        assignments=args.set,
+        matched_l0=args.matched_l0,
+        profile=args.profile,
     )
+    if args.matched_l0 and (left_out := no_l0_control(saes)):
+        console.print(
+            f"--matched-l0 leaves out {', '.join(left_out)}: no L0 control", soft_wrap=True
+        )
     if args.dry_run:
         from bench.run.matrix import describe_plan
 
-        console.print(describe_plan(cells, Path(args.out) / "runs.jsonl"))
+        console.print(describe_plan(cells, Path(args.out) / "runs.jsonl"), soft_wrap=True)
         return
     run_matrix(
         cells,
         writable_dir(args.out) / "runs.jsonl",
-        device,
-        args.threads,
-        args.executor,
-        args.ray_address,
-        console,
-        resolve_jobs(args.jobs, args.threads, device),
-        writable_dir(args.save_saes) if args.save_saes else None,
+        device=device,
+        console=console,
+        threads=args.threads,
+        executor=args.executor,
+        ray_address=args.ray_address,
+        jobs=resolve_jobs(args.jobs, args.threads, device),
+        save_dir=writable_dir(args.save_saes) if args.save_saes else None,
     )
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> None:
     from bench.report.leaderboard import write
-    from bench.store import RunStore
+    from bench.store import RunStore, skipped_note
 
     runs = Path(args.runs)
     if not runs.is_file():
         raise BenchError(f"no runs file at {runs}; run `chaos-sae-bench run` first")
-    records = RunStore(runs).load()
+    records, skipped = RunStore(runs).read()
+    if not records and skipped:
+        raise BenchError(
+            f"{runs} is not a results file: none of its {skipped} lines is a cell's record"
+        )
     if not records:
         raise BenchError(f"{runs} holds no finished cells")
+    if skipped:
+        print(f"chaos-sae-bench: warning: {skipped_note(runs, skipped)}", file=sys.stderr)
     files = write(records, writable_dir(args.out), console, reference=args.reference)
     from bench.report.browser import screenshot, unavailable
 
@@ -126,6 +141,9 @@ def writable_dir(path: str | Path) -> Path:
     return path
 
 
+DEVICE_HELP = "auto | cpu | cuda | cuda:N (default: %(default)s)"
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the subcommand's usage is in its --help)."""
 
@@ -133,10 +151,25 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def package_version() -> str:
+    try:
+        return version("chaos-sae-bench")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
-    p = OneLineParser(prog="chaos-sae-bench", description=__doc__.splitlines()[0])
+    from bench.registry import GROUPS  # a tuple of names: imports no system or SAE
+
+    p = OneLineParser(prog="chaos-sae-bench")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {package_version()}",
+        help="show the version and exit",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("list", help="registered systems and SAEs").set_defaults(func=cmd_list)
 
@@ -146,11 +179,13 @@ def parser() -> argparse.ArgumentParser:
         "--saes",
         nargs="+",
         metavar="NAME",
-        help="names or groups core | extended | all (default: core)",
+        help=f"names or groups {' | '.join((*GROUPS, 'all'))} (default: core)",
     )
     run.add_argument("--seeds", type=int, help="seeds per cell (default: the profile's)")
-    run.add_argument("--profile", default="default", help="quick | default | full")
-    run.add_argument("--device", default="auto", help="auto | cpu | cuda")
+    run.add_argument(
+        "--profile", default="default", help="quick | default | full (default: %(default)s)"
+    )
+    run.add_argument("--device", default="auto", help=DEVICE_HELP)
     run.add_argument(
         "--set",
         nargs="+",
@@ -163,7 +198,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--matched-l0",
         action="store_true",
-        help="calibrate coefficient SAEs to L0 = target_l0 (default: k)",
+        help="calibrate coefficient SAEs to L0 = target_l0 (default: k), run k-set SAEs at "
+        "k = target_l0; SAEs with no L0 control are left out",
     )
     run.add_argument(
         "--out", default="results/latest", help="directory of runs.jsonl (default: %(default)s)"
@@ -187,7 +223,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="keep each finished cell's SAE (sae-lens format) and record in DIR/<cell key>/",
     )
-    run.add_argument("--executor", default="local", help="local | ray")
+    run.add_argument("--executor", default="local", help="local | ray (default: %(default)s)")
     run.add_argument("--ray-address", default=None, help="Ray cluster (default: RAY_ADDRESS)")
     run.set_defaults(func=cmd_run)
 
@@ -209,8 +245,10 @@ def parser() -> argparse.ArgumentParser:
     rnd.add_argument("--systems", nargs="+", metavar="NAME", help="default: all")
     rnd.add_argument("--saes", nargs="+", metavar="NAME", help="names or groups (default: all)")
     rnd.add_argument("--bits", type=int, default=1_000_000, help="bits per stream (default 1e6)")
-    rnd.add_argument("--out", default="results", help="directory for randomness.{md,csv}")
-    rnd.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    rnd.add_argument(
+        "--out", default="results", help="directory for randomness.{md,csv} (default: %(default)s)"
+    )
+    rnd.add_argument("--device", default="auto", help=DEVICE_HELP)
     rnd.add_argument("--seed", type=int, default=0, help="the cells' seed (default 0)")
     rnd.add_argument(
         "--save-saes", type=Path, default=None, help="load (or save) trained SAEs here"
@@ -226,13 +264,29 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument(
         "--out", default="results/reproduction", help="directory for tables (default: %(default)s)"
     )
-    rep.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    rep.add_argument("--device", default="auto", help=DEVICE_HELP)
     rep.set_defaults(func=cmd_reproduce)
+    p.description = (
+        "Benchmark sparse autoencoders on chaotic systems. Commands: "
+        f"{', '.join(sub.choices)}; `chaos-sae-bench COMMAND --help` for each."
+    )
     return p
 
 
+def one_line_warning(message: Warning | str, *_where: object) -> str:
+    """`warnings.formatwarning` for a person: the message alone, on one line."""
+    return f"chaos-sae-bench: warning: {message}\n"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    cli = parser()
+    args = cli.parse_args(argv)
+    if args.command is None:  # a bare `chaos-sae-bench`: what it can do
+        cli.print_help(sys.stderr)
+        return 2
+    shown = warnings.formatwarning
+    if not args.debug:
+        warnings.formatwarning = one_line_warning
     try:
         args.func(args)
         sys.stdout.flush()
@@ -251,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
+    finally:
+        warnings.formatwarning = shown
     return 0
 
 

@@ -29,6 +29,10 @@ class TrainConfig:
         for name in ("n_train", "n_test", "epochs", "batch_size", "d_sae", "k"):
             if getattr(self, name) <= 0:
                 raise BenchError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.n_test < 2:  # FVU divides by the held-out windows' variance about their mean
+            raise BenchError(
+                f"n_test must be ≥ 2 (FVU needs the held-out variance), got {self.n_test}"
+            )
         if self.lr <= 0:
             raise BenchError(f"lr must be positive, got {self.lr}")
         if self.window < 0:
@@ -55,8 +59,12 @@ def profile(name: str) -> tuple[TrainConfig, int]:
     return PROFILES[name]
 
 
+EXPECTED = {bool: "true or false", int: "an integer", float: "a number"}
+
+
 def parse_value(text: str, kind: Any, key: str) -> Any:
-    """`text` converted to the dataclass field type `kind` (int, float, bool, str)."""
+    """`text` converted to the dataclass field type `kind` (int, float, bool, str); `key` is
+    the setting as the user wrote it (`jumprelu.ste_to_input`), for the error message."""
     kind = {"int": int, "float": float, "bool": bool, "str": str}.get(kind, kind)
     try:
         if kind is bool:
@@ -72,16 +80,20 @@ def parse_value(text: str, kind: Any, key: str) -> Any:
             return value
         return text
     except ValueError:
-        raise BenchError(f"--set {key}={text}: expected {kind.__name__}") from None
+        expected = EXPECTED.get(kind, getattr(kind, "__name__", str(kind)))
+        raise BenchError(f"--set {key}={text}: expected {expected}") from None
 
 
-def override(obj: Any, key: str, text: str) -> Any:
-    """A copy of dataclass `obj` with field `key` set from `text`."""
+def override(obj: Any, key: str, text: str, *, scope: str = "") -> Any:
+    """A copy of dataclass `obj` with field `key` set from `text`; `scope` is the system or SAE
+    name the user put before the key (empty for the shared settings)."""
     types = {f.name: f.type for f in fields(obj)}
+    label = f"{scope}.{key}" if scope else key
     if key not in types:
         valid = ", ".join(types) or "(none)"
-        raise BenchError(f"--set: unknown key {key!r} for {type(obj).__name__}; valid: {valid}")
-    return replace(obj, **{key: parse_value(text, types[key], key)})
+        owner = scope or "the shared settings"
+        raise BenchError(f"--set {label}: unknown key {key!r} for {owner}; valid: {valid}")
+    return replace(obj, **{key: parse_value(text, types[key], label)})
 
 
 def split_assignments(items: list[str]) -> list[tuple[str, str, str]]:

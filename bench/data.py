@@ -59,6 +59,7 @@ def data_rng(system_name: str, seed: int) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(system_name.encode())])
 
 
+CACHE_SIZE = 8  # datasets kept per process (the --jobs scheduler remembers as many per worker)
 _cache: dict[tuple, Dataset] = {}  # cells of one (system, seed) share their data in a process
 _shared_dir: Path | None = None  # where processes share built datasets (None: they do not)
 
@@ -78,7 +79,7 @@ def dataset_key(system: str, params: dict, cfg: TrainConfig, seed: int) -> tuple
 def make_dataset(system: System, cfg: TrainConfig, seed: int) -> Dataset:
     key = dataset_key(system.name, system.params(), cfg, seed)
     if key not in _cache:
-        if len(_cache) >= 8:
+        if len(_cache) >= CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
         _cache[key] = _build_once(key, lambda: _build(system, cfg, seed))
     return _cache[key]

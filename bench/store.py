@@ -1,9 +1,11 @@
 """`runs.jsonl`: one JSON object per finished cell, appended whole, flushed and fsynced.
 
 Appends hold a file lock (`<file>.lock`) so two runs never interleave lines; a torn last line
-left by a crash is closed off before the next append and skipped, with a warning, on reading,
-as is any line that is not a record (valid JSON of the wrong shape, a metric that is not a
-number). The store checks a record's shape, not what a cell computes.
+left by a crash is closed off before the next append and skipped on reading, as is any line
+that is not a record (valid JSON of the wrong shape, a metric that is not a number): reading
+counts them and warns once. The store checks a record's shape, not what a cell computes; a
+record's `config` is whatever settings the run had (older records lack `key_config` and
+`profile` and are read all the same).
 """
 
 import json
@@ -37,16 +39,16 @@ class RunStore:
         except OSError as e:
             raise BenchError(f"cannot write results to {self.path}: {e.strerror}") from None
 
-    def load(self) -> list[dict[str, Any]]:
-        """Every well-formed record; corrupt or torn lines are skipped with a warning."""
+    def read(self) -> tuple[list[dict[str, Any]], int]:
+        """(every well-formed record, how many non-blank lines are not records)."""
         if not self.path.exists():
-            return []
+            return [], 0
         try:
             lines = self.path.read_text().splitlines()
         except (OSError, UnicodeDecodeError) as e:
             raise BenchError(f"cannot read {self.path}: {e}") from None
-        records = []
-        for number, line in enumerate(lines, 1):
+        records, skipped = [], 0
+        for line in lines:
             if not line.strip():
                 continue
             try:
@@ -55,13 +57,28 @@ class RunStore:
                 record = None
             if is_record(record):
                 records.append(record)
-            else:  # the warning never echoes the line: it may be huge or binary
-                warnings.warn(f"{self.path}:{number}: skipping a corrupt line", stacklevel=2)
+            else:
+                skipped += 1
+        return records, skipped
+
+    def load(self) -> list[dict[str, Any]]:
+        """Every well-formed record; one warning counts the torn or corrupt lines skipped (it
+        never echoes a line: it may be huge or binary)."""
+        records, skipped = self.read()
+        if skipped:
+            warnings.warn(skipped_note(self.path, skipped), stacklevel=2)
         return records
 
     def done_keys(self) -> set[str]:
         """Keys of cells that finished successfully (failed cells are tried again)."""
         return {r["key"] for r in self.load() if r.get("status") == "ok"}
+
+
+def skipped_note(path: Path, skipped: int) -> str:
+    lines = (
+        "1 line that is not a record" if skipped == 1 else f"{skipped} lines that are not records"
+    )
+    return f"{path}: skipped {lines} (torn or corrupt)"
 
 
 def is_record(record: Any) -> bool:
@@ -74,7 +91,7 @@ def is_record(record: Any) -> bool:
     if record.get("status") not in ("ok", "failed") or not isinstance(record.get("seed"), int):
         return False
     config, metrics = record.get("config"), record.get("metrics")
-    if not isinstance(config, dict) or not isinstance(config.get("k"), int):
+    if not isinstance(config, dict):
         return False
     if not isinstance(metrics, dict):
         return False

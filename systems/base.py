@@ -74,6 +74,11 @@ class System(ABC):
     def params(self) -> dict[str, Any]:
         return asdict(self)
 
+    def preflight(self, window: int) -> None:
+        """Raise `BenchError` before anything trains when this system, with its parameters,
+        cannot make windows of `window` steps (two short trajectories must stay finite)."""
+        self.trajectories(2, window, np.random.default_rng(0))
+
     def run(self, state: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
         """`advance` with numpy's overflow / invalid warnings silenced (`_finite` reports)."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

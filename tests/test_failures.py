@@ -9,18 +9,20 @@ from rich.console import Console
 from bench.config import profile
 from bench.report.leaderboard import write
 from bench.run.cell import plan
-from bench.run.executors import run_cell
 from bench.run.matrix import run_matrix
+from bench.run.runner import run_cell
 from bench.store import RunStore
 
 QUICK, _ = profile("quick")
 
 
 def test_diverging_cell_fails_while_the_others_finish(tmp_path):
-    cells = plan(["logistic"], ["relu"], 1, QUICK, ["lr=1e30"])  # Adam steps of 1e30: NaN
-    cells += plan(["logistic"], ["relu", "topk"], 1, QUICK, [])
+    cells = plan(
+        ["logistic"], ["relu"], 1, config=QUICK, assignments=["lr=1e30"]
+    )  # Adam steps of 1e30: NaN
+    cells += plan(["logistic"], ["relu", "topk"], 1, config=QUICK)
     console = Console(file=open(tmp_path / "log.txt", "w"))  # noqa: SIM115
-    counts = run_matrix(cells, tmp_path / "runs.jsonl", "cpu", 2, "local", None, console)
+    counts = run_matrix(cells, tmp_path / "runs.jsonl", device="cpu", threads=2, console=console)
     assert counts == {"ok": 2, "failed": 1, "skipped": 0}
     records = RunStore(tmp_path / "runs.jsonl").load()
     failed = [r for r in records if r["status"] == "failed"]
@@ -32,7 +34,7 @@ def test_diverging_cell_fails_while_the_others_finish(tmp_path):
 
 
 def test_same_cell_same_seed_same_metrics():
-    cell = plan(["henon"], ["ksparse_chaos"], 1, QUICK, [])[0]
+    cell = plan(["henon"], ["ksparse_chaos"], 1, config=QUICK)[0]
     first, second = run_cell(cell, "cpu", 2), run_cell(cell, "cpu", 2)
     assert first["status"] == "ok"
     assert first["metrics"] == second["metrics"]  # bit for bit
@@ -73,7 +75,7 @@ def test_a_held_out_fvu_above_ten_is_a_diverged_cell(monkeypatch):
 
     monkeypatch.setattr(bench.train, "encode_decode", blown_up)
     cfg = profile("quick")[0]
-    [cell] = plan(["logistic"], ["topk"], 1, cfg, [])
-    record = record_of(cell, "cpu", 1, train_and_score)
+    [cell] = plan(["logistic"], ["topk"], 1, config=cfg)
+    record = record_of(cell, train_and_score, device="cpu", threads=1)
     assert record["status"] == "failed" and record["metrics"] == {}
     assert record["error"].startswith("BenchError: training diverged: FVU ")

@@ -77,6 +77,7 @@ def test_interrupted_run_resumes_without_loss_or_duplicates(tmp_path, sig):
     assert len(keys) == len(set(keys)) == len(SAES) * len(SYSTEMS)
     assert all(r["status"] == "ok" for r in records)
     assert records[: len(kept)] == kept  # nothing already written was touched
+    assert not (tmp_path / ".shared-data").exists()  # a killed run's folder went at the rerun
 
 
 def test_sigint_test_passes_when_its_parent_ignores_sigint():

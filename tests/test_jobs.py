@@ -4,6 +4,7 @@ fails that cell only and a rerun completes it; Ctrl-C keeps finished cells and e
 The runs are real CLI subprocesses on tiny cells. Nothing sleeps: the test waits on the
 workers' own announcements (a FIFO named by CHAOS_BENCH_CELL_STARTS, see bench.run.pool)."""
 
+import fcntl
 import json
 import os
 import select
@@ -19,6 +20,7 @@ from bench.config import profile
 from bench.errors import BenchError
 from bench.run.cell import plan
 from bench.run.pool import STARTS_ENV, _data_key, _pick, resolve_jobs
+from bench.run.scratch import LOCK, remove_stale, run_folder
 
 SYSTEMS = ["logistic", "henon"]
 SAES = ["topk", "relu"]
@@ -143,6 +145,8 @@ def test_ctrl_c_keeps_finished_cells_and_a_rerun_completes(tmp_path):
         proc.kill()
     assert proc.returncode == 130, err
     assert "rerun the same command to resume" in err and "Traceback" not in err, err
+    assert "leaked" not in err, err  # workers exit through Python's shutdown, releasing all
+    assert not (out / ".shared-data").exists()  # the run removed its shared-data folder
     kept = records(out)
     assert 1 <= len(kept) < len(SYSTEMS) * len(SAES)
 
@@ -175,8 +179,36 @@ def test_bad_jobs_is_one_line_and_exit_2(tmp_path, capsys):
 
 def test_idle_workers_get_cells_whose_data_they_hold_else_unclaimed_data():
     quick, _ = profile("quick")
-    todo = plan(["logistic", "henon"], ["topk", "relu"], 2, quick, [])  # system, sae, seed order
+    todo = plan(["logistic", "henon"], ["topk", "relu"], 2, config=quick)  # system, sae, seed order
     key = [_data_key(c) for c in todo]  # logistic s0, s1, s0, s1, then henon s0, s1, s0, s1
     assert _pick(todo, mine=[key[5]], others={key[0]}) == 5  # its own henon seed-1 data
     assert _pick(todo, mine=[], others={key[0]}) == 1  # logistic seed 0 is another's
     assert _pick(todo, mine=[], others={key[0], key[1], key[4], key[5]}) == 0  # all claimed
+
+
+def test_a_run_folder_lives_under_the_output_folder_and_is_removed_after(tmp_path):
+    with run_folder(tmp_path) as folder:
+        assert folder.parent == tmp_path / ".shared-data" and folder.is_dir()
+        assert remove_stale(tmp_path) == []  # its lock is held: a live run's folder stays
+        assert folder.is_dir()
+    assert not (tmp_path / ".shared-data").exists()
+
+
+def test_folders_of_killed_runs_are_removed_at_the_next_start(tmp_path):
+    """A killed run's lock is free (the kernel drops it with the process): its folder goes."""
+    base = tmp_path / ".shared-data"
+    dead, live = base / "dead", base / "live"
+    for folder in (dead, live):
+        folder.mkdir(parents=True)
+        (folder / LOCK).touch()
+        (folder / "data.pkl").write_bytes(b"x")
+    held = os.open(live / LOCK, os.O_RDWR)
+    fcntl.flock(held, fcntl.LOCK_EX)  # what a live run holds
+    try:
+        with run_folder(tmp_path) as mine:
+            assert sorted(p.name for p in base.iterdir()) == sorted(["live", mine.name])
+    finally:
+        os.close(held)
+    assert [p.name for p in base.iterdir()] == ["live"]
+    assert remove_stale(tmp_path) == [live]  # its run has ended now
+    assert not base.exists()

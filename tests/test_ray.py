@@ -12,8 +12,8 @@ from rich.console import Console
 from bench.config import profile
 from bench.errors import BenchError
 from bench.run.cell import plan
-from bench.run.executors import run_cell
 from bench.run.matrix import run_matrix
+from bench.run.runner import run_cell
 
 QUIET = Console(quiet=True)
 
@@ -28,7 +28,7 @@ def ray_local():
 
 @pytest.fixture(scope="module")
 def cells():
-    return plan(["logistic", "henon"], ["relu", "ksparse_chaos"], 1, profile("quick")[0], [])
+    return plan(["logistic", "henon"], ["relu", "ksparse_chaos"], 1, config=profile("quick")[0])
 
 
 def records(path):
@@ -37,8 +37,12 @@ def records(path):
 
 def test_ray_metrics_equal_local_and_resume(ray_local, cells, tmp_path):
     local, remote = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
-    assert run_matrix(cells, local, "cpu", 1, "local", None, QUIET)["ok"] == len(cells)
-    assert run_matrix(cells, remote, "cpu", 1, "ray", None, QUIET)["ok"] == len(cells)
+    assert run_matrix(cells, local, device="cpu", executor="local", console=QUIET)["ok"] == len(
+        cells
+    )
+    assert run_matrix(cells, remote, device="cpu", executor="ray", console=QUIET)["ok"] == len(
+        cells
+    )
 
     by_local, by_ray = records(local), records(remote)
     assert set(by_ray) == set(by_local) == {c.key for c in cells}
@@ -51,10 +55,10 @@ def test_ray_metrics_equal_local_and_resume(ray_local, cells, tmp_path):
 
     failed = run_cell(replace(cells[0], system="no-such-system"), "cpu", 1)
     assert failed["status"] == "failed"  # a lost task reads like a cell that raised
-    assert set(lost(cells[0], "cpu", 1, RuntimeError("worker died"))) == set(failed)
+    assert set(lost(cells[0], RuntimeError("worker died"), device="cpu", threads=1)) == set(failed)
 
     lines = remote.read_text()
-    counts = run_matrix(cells, remote, "cpu", 1, "ray", None, QUIET)
+    counts = run_matrix(cells, remote, device="cpu", executor="ray", console=QUIET)
     assert counts == {"ok": 0, "failed": 0, "skipped": len(cells)}
     assert remote.read_text() == lines
 

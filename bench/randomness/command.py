@@ -148,7 +148,7 @@ def run(
     from bench.run.cell import plan
 
     check(bits, tuple(extractions))
-    cells = [replace(c, seed=seed) for c in plan(systems, saes, 1, profile("default")[0], [])]
+    cells = [replace(c, seed=seed) for c in plan(systems, saes, 1, config=profile("default")[0])]
     streams = [
         assess(Stream(name, "", "", "", "", bits, 0), make(bits, seed), bits)
         for name, make in CONTROLS.items()

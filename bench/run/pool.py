@@ -8,42 +8,46 @@ failed record ("worker died: killed by SIGKILL"), a fresh worker takes the dead 
 the rest of the matrix goes on.
 
 Each worker sets its torch threads, imports sae-lens and the harness once (before any cell's
-timer starts), then builds records with `bench.run.executors.run_cell`, the same helper as the
+timer starts), then builds records with `bench.run.runner.run_cell`, the same helper as the
 in-process path, so records are the in-process ones key by key (wall_s, finished_at aside).
-Workers share built datasets through a temporary directory (`bench.data.share_through`), so
-each is built once. An idle worker is handed a pending cell whose data it holds if there is
-one, else one whose data no other worker holds (it builds that while the others train), else
-the first; this changes only the order in which records arrive.
+Workers share built datasets through a folder under the output folder
+(`bench.data.share_through`, `bench.run.scratch`), so each is built once; a run killed before
+it could remove that folder leaves it to the next run, which does. An idle worker is handed a
+pending cell whose data it holds if there is one, else one whose data no other worker holds
+(it builds that while the others train), else the first; this changes only the order in which
+records arrive.
 
 Ctrl-C: workers ignore SIGINT (so a terminal's Ctrl-C reaches the parent alone); the parent's
 KeyboardInterrupt closes this generator, which terminates the workers, so in-flight cells are
-dropped and finished ones are already stored. A worker whose parent dies exits at once.
+dropped and finished ones are already stored. A worker exits on SIGTERM through Python's own
+shutdown (SystemExit), so what it holds is released: the named semaphore that tqdm (inside
+sae-lens' trainer) makes would otherwise be reported as leaked. A worker whose parent dies
+exits the same way at once.
 Workers are spawned, so a script that calls `run_matrix(..., jobs=N)` needs the usual
 `if __name__ == "__main__":` guard (the CLI has it).
 Test hook: when CHAOS_BENCH_CELL_STARTS names a file or FIFO, each worker appends
 "<pid> <cell key>" to it as it starts a cell. This module does not score or store anything.
 """
 
-import importlib
 import multiprocessing
 import os
 import signal
-import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
-from bench.data import dataset_key
+from bench.data import CACHE_SIZE, dataset_key
 from bench.errors import BenchError
 from bench.run.cell import Cell
 from bench.run.record import failed_record
+from bench.run.runner import run_cell, warm_up
+from bench.run.scratch import run_folder
 
 STARTS_ENV = "CHAOS_BENCH_CELL_STARTS"  # test hook: where workers announce "<pid> <key>"
-RECENT_DATA = 8  # data keys remembered per worker (bench.data caches 8 datasets)
 
 
 def resolve_jobs(jobs: str | int, threads: int, device: str) -> int:
@@ -63,41 +67,24 @@ def resolve_jobs(jobs: str | int, threads: int, device: str) -> int:
     return n
 
 
-WARM_MODULES = (  # what a cell imports on first use; a missing one is skipped
-    "sae_lens",
-    "bench.data",
-    "bench.train",
-    "bench.metrics",
-    "bench.metrics.dynamics",
-    "bench.metrics.saebench",
-    "bench.metrics.sparse_inference",
-    "bench.metrics.ground_truth",
-    "bench.run.calibrate",
-    "sklearn.linear_model",
-    "sklearn.decomposition",
-    "sklearn.metrics",
-)
-
-
-def warm_up() -> None:
-    """Import what every cell needs (sae-lens alone: ~5 s; scikit-learn, the metrics: ~1 s)
-    so no cell's wall time includes it."""
-    for name in WARM_MODULES:
-        with suppress(ImportError):
-            importlib.import_module(name)
-
-
-def pool_executor(jobs: int, save_dir: Path | None = None):
-    """An `Executor` (see bench.run.executors) running cells in `jobs` worker processes."""
+def pool_executor(jobs: int, *, save_dir: Path | None = None, scratch_dir: Path | None = None):
+    """An `Executor` (see bench.run.runner) running cells in `jobs` worker processes."""
 
     def execute(cells: list[Cell], device: str, threads: int) -> Iterator[dict[str, Any]]:
         if not cells:
             return
-        pool = _Pool(min(jobs, len(cells)), device, threads, save_dir)
-        try:
-            yield from pool.run(cells)
-        finally:  # done, Ctrl-C, or the consumer stopped: no worker outlives the run
-            pool.close()
+        with run_folder(scratch_dir) as data_dir:
+            pool = _Pool(
+                min(jobs, len(cells)),
+                device=device,
+                threads=threads,
+                save_dir=save_dir,
+                data_dir=data_dir,
+            )
+            try:
+                yield from pool.run(cells)
+            finally:  # done, Ctrl-C, or the consumer stopped: no worker outlives the run
+                pool.close()
 
     return execute
 
@@ -112,16 +99,25 @@ class _Worker:
 
 
 class _Pool:
-    def __init__(self, n: int, device: str, threads: int, save_dir: Path | None):
-        self.data_dir = tempfile.TemporaryDirectory(prefix="chaos-sae-bench-data-")
-        self.args = (device, threads, save_dir, Path(self.data_dir.name))
+    def __init__(self, n: int, *, device: str, threads: int, save_dir: Path | None, data_dir: Path):
+        self.device, self.threads = device, threads
+        self.serve_args = {
+            "device": device,
+            "threads": threads,
+            "save_dir": save_dir,
+            "data_dir": data_dir,
+        }
         self.context = multiprocessing.get_context("spawn")  # no fork: torch threads, CUDA
         self.workers = [self._start() for _ in range(n)]
 
     def _start(self) -> _Worker:
         parent_end, child_end = self.context.Pipe()
         process = self.context.Process(
-            target=_serve, args=(child_end, *self.args), daemon=True, name="chaos-sae-bench-worker"
+            target=_serve,
+            args=(child_end,),
+            kwargs=self.serve_args,
+            daemon=True,
+            name="chaos-sae-bench-worker",
         )
         with _sigint_ignored():  # inherited through exec: the worker starts deaf to Ctrl-C
             process.start()
@@ -136,7 +132,7 @@ class _Pool:
                     others = {k for w in self.workers if w is not worker for k in w.recent}
                     worker.cell = todo.pop(_pick(todo, worker.recent, others))
                     key = _data_key(worker.cell)
-                    worker.recent = [key, *(k for k in worker.recent if k != key)][:RECENT_DATA]
+                    worker.recent = [key, *(k for k in worker.recent if k != key)][:CACHE_SIZE]
                     worker.conn.send(worker.cell)
             ready = wait(
                 [w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]
@@ -166,8 +162,9 @@ class _Pool:
         if todo:
             self.workers.append(self._start())
         if dead.cell is not None:
-            device, threads, *_ = self.args
-            yield failed_record(dead.cell, device, threads, f"worker died: {reason}")
+            yield failed_record(
+                dead.cell, f"worker died: {reason}", device=self.device, threads=self.threads
+            )
 
     def close(self) -> None:
         """Stop every worker: idle ones are told to exit, busy ones (Ctrl-C) terminated."""
@@ -185,7 +182,6 @@ class _Pool:
                 worker.process.kill()
                 worker.process.join()
             worker.conn.close()
-        self.data_dir.cleanup()
 
 
 def _pick(todo: list[Cell], mine: list[tuple], others: set[tuple]) -> int:
@@ -237,15 +233,15 @@ def _sigint_ignored():
 
 
 def _serve(
-    conn: Connection, device: str, threads: int, save_dir: Path | None, data_dir: Path
+    conn: Connection, *, device: str, threads: int, save_dir: Path | None, data_dir: Path
 ) -> None:
     """A worker's life: set up once, then run the cells it is sent until told to stop."""
     import torch
 
     from bench.data import share_through
-    from bench.run.executors import run_cell
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     threading.Thread(target=_exit_with_parent, daemon=True).start()
     torch.set_num_threads(threads)
     warm_up()
@@ -253,13 +249,20 @@ def _serve(
     conn.send(("ready", os.getpid()))
     while (cell := conn.recv()) is not None:
         _announce(cell)
-        conn.send(("record", run_cell(cell, device, threads, save_dir)))
+        conn.send(("record", run_cell(cell, device, threads, save_dir=save_dir)))
+
+
+def _exit_cleanly(signum: int, frame: Any) -> None:
+    """SIGTERM in a worker: leave through SystemExit, so finalizers release what it holds."""
+    raise SystemExit(128 + signum)
 
 
 def _exit_with_parent() -> None:
     parent = multiprocessing.parent_process()
     if parent is not None:
         wait([parent.sentinel])
+        os.kill(os.getpid(), signal.SIGTERM)  # the main thread exits through _exit_cleanly
+        threading.Event().wait(10)  # unless native code holds it that long
         os._exit(1)
 
 

@@ -1,6 +1,6 @@
 """Run the matrix on Ray: one task per cell, each record yielded the moment its task finishes.
 
-`ray_executor(address)` returns an `Executor` (see `bench.run.executors`) for `run_matrix`, which
+`ray_executor(address)` returns an `Executor` (see `bench.run.runner`) for `run_matrix`, which
 appends records as they arrive, so resume and failure rules are the local ones. Each task is
 `run_cell` with `num_cpus=threads`, plus one GPU when the device is `cuda` (Ray sets
 `CUDA_VISIBLE_DEVICES`). A task Ray loses (worker killed, node gone) becomes a failed record,
@@ -22,8 +22,8 @@ from typing import Any
 
 from bench.errors import BenchError
 from bench.run.cell import Cell
-from bench.run.executors import Executor, run_cell
 from bench.run.record import failed_record
+from bench.run.runner import Executor, run_cell
 
 
 def ray_executor(address: str | None) -> Executor:
@@ -46,7 +46,7 @@ def ray_executor(address: str | None) -> Executor:
                 try:
                     record = ray.get(ref)
                 except ray.exceptions.RayError as e:  # the task, not the cell, failed
-                    record = lost(cell, device, threads, e)
+                    record = lost(cell, e, device=device, threads=threads)
                 yield record
         finally:  # Ctrl-C, an error in the consumer, or a closed generator
             for ref in refs:
@@ -91,7 +91,7 @@ def probe(address: str) -> None:
         raise BenchError(f"cannot connect to Ray at {address}: {e}") from None
 
 
-def lost(cell: Cell, device: str, threads: int, error: Exception) -> dict[str, Any]:
+def lost(cell: Cell, error: Exception, *, device: str, threads: int) -> dict[str, Any]:
     """The failed record of a cell whose task Ray lost."""
     message = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return failed_record(cell, device, threads, f"{type(error).__name__}: {message}")
+    return failed_record(cell, f"{type(error).__name__}: {message}", device=device, threads=threads)

@@ -26,7 +26,7 @@ def versions() -> dict[str, str]:
 
 
 def record_of(
-    cell: Cell, device: str, threads: int, score: Callable[[Cell, str], dict[str, Any]]
+    cell: Cell, score: Callable[[Cell, str], dict[str, Any]], *, device: str, threads: int
 ) -> dict[str, Any]:
     """Run `score(cell, device)`; its result, or the exception it raised, as the cell's record."""
     start = time.perf_counter()
@@ -34,16 +34,19 @@ def record_of(
         result = {"status": "ok", **score(cell, device), "error": None}
     except Exception as e:  # noqa: BLE001 - a failed cell is a result, not a crash
         result = {"status": "failed", "metrics": {}, "error": f"{type(e).__name__}: {e}"}
-    return _record(cell, device, threads, result, round(time.perf_counter() - start, 3))
+    wall_s = round(time.perf_counter() - start, 3)
+    return _record(cell, result, device=device, threads=threads, wall_s=wall_s)
 
 
-def failed_record(cell: Cell, device: str, threads: int, reason: str) -> dict[str, Any]:
+def failed_record(cell: Cell, reason: str, *, device: str, threads: int) -> dict[str, Any]:
     """The record of a cell whose worker was lost before it could report."""
     result = {"status": "failed", "metrics": {}, "error": reason}
-    return _record(cell, device, threads, result, None)
+    return _record(cell, result, device=device, threads=threads, wall_s=None)
 
 
-def _record(cell, device, threads, result, wall_s) -> dict[str, Any]:
+def _record(
+    cell: Cell, result: dict[str, Any], *, device: str, threads: int, wall_s: float | None
+) -> dict[str, Any]:
     return {
         "key": cell.key,
         **cell.describe(),

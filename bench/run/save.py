@@ -6,14 +6,16 @@ too once `import bench` has registered its architecture with sae-lens) and `reco
 cell's record as appended to runs.jsonl. The SAE works in the cell's standardised window space:
 `bench.data.make_dataset(system, cell config, seed)` rebuilds those windows. A reference row
 that is not a sae-lens SAE (e.g. sparse coding's OMP model) is not saved; its record says why.
-Writes go to a temporary name first, so an interrupted save never leaves a half-written SAE.
+Writes go to a temporary name first, so an interrupted save never leaves a half-written SAE;
+folders and files get the modes the user's umask gives (not mkdtemp's private 0700).
 This module neither trains nor scores.
 """
 
 import json
 import os
+import secrets
 import shutil
-import tempfile
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +33,13 @@ def save_sae(model: Any, cell: Cell, save_dir: Path) -> str:
         return f"skipped: {type(model).__name__} is not a sae-lens SAE"
     target = Path(save_dir) / cell.key
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{cell.key}-", dir=target.parent))
+    staging = target.parent / f".{cell.key}-{os.getpid()}-{secrets.token_hex(4)}"
+    staging.mkdir()  # mode 0777 less the umask, as any folder the user makes
     try:
         model.save_model(staging)
+        file_mode = stat.S_IMODE(staging.stat().st_mode) & 0o666  # 0666 less the umask
+        for file in staging.iterdir():  # safetensors writes its file 0600 whatever the umask
+            file.chmod(file_mode)
         if target.exists():  # a rerun of the same cell replaces its SAE
             shutil.rmtree(target)
         staging.rename(target)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from baselines.base import closed_form
+from baselines.base import calibrated, closed_form, reads_k
 from bench.errors import BenchError
 from bench.registry import get_sae, get_system
 from bench.run.cell import Cell
@@ -35,9 +35,9 @@ def trained_model(cell: Cell, device: str):
     variant = get_sae(cell.sae)(**cell.sae_params)
     data = make_dataset(system, cell.config, cell.seed)
     calibration = None
-    if cell.config.target_l0 and variant.sparsity_coefficient:
+    if cell.config.target_l0 and calibrated(variant):
         variant, sae, calibration = calibrate(
-            variant, data.train, data.val, cell.config, device, cell.seed
+            variant, data.train, data.val, cfg=cell.config, device=device, seed=cell.seed
         )
     else:
         sae = variant.fit(data.train, cell.config, device, cell.seed)
@@ -66,7 +66,7 @@ def train_and_score(cell: Cell, device: str, save_dir: Path | None = None) -> di
     metrics |= {"omp_fvu": omp_fvu, "amortization_gap": gap}
     metrics |= dynamics(sae, data, z, x_hat, get_system(cell.system)(**cell.system_params))
     metrics |= ground_truth(variant, sae, data, z, w_dec, cell, device)
-    control = "calibrated" if calibration else "k" if variant.uses_k else None
+    control = "calibrated" if calibration else "k" if reads_k(variant) else None
     out = {"metrics": metrics, "calibration": calibration, "l0_control": control}
     if save_dir is not None:
         from bench.run.save import save_sae

@@ -149,7 +149,7 @@ def sweep_section(repeats: int) -> list[str]:
     from bench.data import make_dataset
     from bench.registry import get_sae, get_system
     from bench.run.cell import plan
-    from bench.run.executors import run_cell
+    from bench.run.runner import run_cell
     from bench.train import fit
 
     base, _ = profile("quick")
@@ -168,7 +168,7 @@ def sweep_section(repeats: int) -> list[str]:
     for factor, values in SWEEPS.items():
         rows, cells, trains = [], [], []
         for value in values:
-            [cell] = plan([SYSTEM], [SWEEP_SAE], 1, base, [f"{factor}={value}"])
+            [cell] = plan([SYSTEM], [SWEEP_SAE], 1, config=base, assignments=[f"{factor}={value}"])
             system = get_system(SYSTEM)(**cell.system_params)
             start = time.perf_counter()
             data = make_dataset(system, cell.config, cell.seed)
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> None:
 
     import torch
 
-    from bench.run.pool import warm_up
+    from bench.run.runner import warm_up
 
     torch.set_num_threads(THREADS)
     warm_up()
