@@ -13,15 +13,17 @@ import numpy as np
 import pytest
 
 from bench.metrics.dynamics import (
-    fit_mask,
-    float64_codec,
     forecast_r2,
-    growth_rate,
-    input_growth,
     kl_laplace,
-    probe_steps,
     spectrum_distance,
     state_space_divergence,
+)
+from bench.metrics.twin_probe import (
+    fit_mask,
+    float64_codec,
+    growth_rate,
+    probe_inputs,
+    probe_steps,
     twin_probe,
     twin_windows,
 )
@@ -106,10 +108,10 @@ def _probe_data(system: System, n_orbits: int, seed: int = 0):
 )
 def test_input_growth_rate_matches_reference_lyapunov(system):
     orbits, standardise, _ = _probe_data(system, n_orbits=16)
-    got = input_growth(orbits, standardise, system.window, system.obs_dt)
-    print(system.name, got, "reference", system.lyapunov)
-    assert got["fit_steps"] >= 10
-    assert got["input_lyapunov"] == pytest.approx(type(system).lyapunov, rel=0.25)
+    got = probe_inputs(orbits, standardise, system.window, system.obs_dt)
+    print(system.name, got.input_lyapunov, got.fit.sum(), "reference", system.lyapunov)
+    assert got.fit.sum() >= 10
+    assert got.input_lyapunov == pytest.approx(type(system).lyapunov, rel=0.25)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +135,8 @@ def test_exact_autoencoder_keeps_every_dynamics_metric(identity_sae):
     system = Henon()
     orbits, standardise, (mean, std) = _probe_data(system, n_orbits=8)
     encode, decode = float64_codec(identity_sae)
-    probe = twin_probe(orbits, standardise, encode, decode, system.window, system.obs_dt)
+    inputs = probe_inputs(orbits, standardise, system.window, system.obs_dt)
+    probe = twin_probe(inputs, encode, decode)
     assert probe["lyapunov_ratio"] == pytest.approx(1.0, abs=0.05)
     assert probe["sensitivity"] == pytest.approx(1.0, abs=0.05)
     test = system.windows(64, np.random.default_rng(7))  # (64, d_in) raw
@@ -155,7 +158,9 @@ def test_mean_window_predictor():
     def decode(z):
         return np.zeros((len(z), d_in))  # the mean window, in standardised units
 
-    probe = twin_probe(orbits, standardise, encode, decode, system.window, system.obs_dt)
+    probe = twin_probe(
+        probe_inputs(orbits, standardise, system.window, system.obs_dt), encode, decode
+    )
     assert probe["sensitivity"] == 0.0
     assert math.isnan(probe["lyapunov_ratio"])  # latents never move: no growth rate
     x = system.windows(64, np.random.default_rng(7)).reshape(64, d_in, 1)
@@ -206,8 +211,8 @@ def test_a_new_system_gets_the_probe_with_no_edit():
     system = Tent()
     assert (system.delay_lag, system.obs_dt, system.can_twin) == (1, 1.0, True)
     orbits, standardise, _ = _probe_data(system, n_orbits=16)
-    got = input_growth(orbits, standardise, system.window, system.obs_dt)
-    assert got["input_lyapunov"] == pytest.approx(math.log(1.9), rel=0.1)
+    got = probe_inputs(orbits, standardise, system.window, system.obs_dt)
+    assert got.input_lyapunov == pytest.approx(math.log(1.9), rel=0.1)
 
 
 def test_ridge_predictions_match_scikit_learns_ridge():

@@ -1,6 +1,9 @@
-"""Metrics on hand-made tensors with known answers, plus invariants over random ones."""
+"""Metrics on hand-made tensors with known answers, plus invariants over random ones; the
+families' contract (each family computes exactly its own metrics) and the generated docs."""
 
 import math
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -45,13 +48,6 @@ def test_all_dead_latents():
     assert (m["dead_frac"], m["variance"], m["variance_alive"], m["l0"]) == (1.0, 0.0, 0.0, 0.0)
 
 
-def test_divergence_ratio_known():
-    a = torch.zeros(3, 2)
-    b = torch.tensor([[1.0, 0.0], [0.0, 2.0], [4.0, 0.0]])
-    assert metrics.divergence_ratio(a, b) == pytest.approx(4.0)
-    assert math.isinf(metrics.divergence_ratio(a, torch.tensor([[0.0, 0], [1, 1], [1, 1]])))
-
-
 @settings(max_examples=40, deadline=None)
 @given(
     n=st.integers(2, 20),
@@ -68,3 +64,65 @@ def test_invariants(n, m, p_zero, seed):
     assert 0.0 <= out["dead_frac"] <= out["sparsity"] + 1e-12
     assert out["variance"] >= 0 and out["decoded_variance"] >= 0
     assert out["variance_alive"] >= out["variance"] - 1e-12
+
+
+def _scoring_input(system_name: str, window: int):
+    """A relu SAE trained for one epoch on a tiny dataset of `system_name`, as scoring sees it
+    (`window` 0: the system's own)."""
+    from bench.config import TrainConfig
+    from bench.metrics import ScoringInput
+    from bench.registry import get_system
+    from bench.run.cell import Cell
+    from bench.run.score import trained_model
+    from bench.train import encode_decode
+
+    cfg = TrainConfig(n_train=64, n_test=32, epochs=1, d_sae=16, k=4, window=window, probe_orbits=2)
+    cell = Cell(system_name, "relu", 0, cfg)
+    variant, sae, data, _ = trained_model(cell, "cpu")
+    z, x_hat, w_dec = encode_decode(sae, data.test)
+    system = get_system(system_name)()
+    return ScoringInput(data.test, x_hat, z, w_dec, sae, variant, data, system, cell, "cpu")
+
+
+@pytest.mark.parametrize(("system", "window"), [("henon", 6), ("superposition", 0)])
+def test_every_family_computes_exactly_its_own_metrics(system, window):
+    """Henon has windows, twins and a next observation (every metric but ground truth);
+    superposition has ground truth, and its one-step windows give NaN dynamics."""
+    inputs = _scoring_input(system, window)
+    for family in metrics.FAMILY_MODULES:
+        got = family.compute(inputs)
+        own = [m.name for m in family.METRICS]
+        if family.FAMILY == "ground_truth" and system == "henon":
+            assert got == {}  # no ground truth: no columns at all
+        else:
+            assert sorted(got) == sorted(own), family.FAMILY
+        assert all(isinstance(v, float) for v in got.values())
+    scored = {}
+    for family in metrics.FAMILY_MODULES:
+        scored |= family.compute(inputs)
+    assert scored["fvu"] == metrics.fvu(inputs.x, inputs.x_hat)
+    if system == "superposition":
+        assert math.isnan(scored["state_space_divergence"]) and scored["mcc"] > 0
+    else:
+        assert all(math.isfinite(scored[m]) for m in ("state_space_divergence", "sensitivity"))
+
+
+def test_the_table_is_the_families_in_order_and_refuses_a_duplicate():
+    names = [m.name for f in metrics.FAMILY_MODULES for m in f.METRICS]
+    assert list(metrics.METRICS) == names
+    assert list(metrics.FAMILIES) == [f.FAMILY for f in metrics.FAMILY_MODULES]
+    twice = SimpleNamespace(FAMILY="core", METRICS=(metrics.METRICS["l0"],))
+    with pytest.raises(ValueError, match="'l0'"):
+        metrics._table((metrics.core, twice))
+    elsewhere = SimpleNamespace(FAMILY="other", METRICS=(metrics.METRICS["l0"],))
+    with pytest.raises(ValueError, match="not of 'other'"):
+        metrics._table((elsewhere,))
+
+
+def test_committed_docs_metrics_md_is_generated_from_metrics():
+    from bench.metrics.docs import metrics_page
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
+    assert docs.read_text(encoding="utf-8") == metrics_page(), "run `make docs`"
+    for m in metrics.METRICS.values():
+        assert f"| `{m.name}` |" in docs.read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Ground-truth metrics: does an SAE find the true features and sources? Pure functions.
+"""The `ground_truth` metric family: does an SAE find the true features and sources?
 
 Only for systems that declare ground truth (`systems.ground_truth.GroundTruthSystem`).
 w_dec (m, d_in): the SAE's effective decoder rows in the standardised input space;
@@ -13,13 +13,44 @@ z (n, m): latents on held-out samples; sources (n, S): the true sources of those
   constant latent has r = 0; a source constant on the held-out samples (a rare feature that
   never fired) is left out of the mean (NaN if all are).
 
-The floor (an untrained decoder's values) is these functions applied to an untrained SAE.
+The floor (an untrained decoder's values) is these functions applied to an untrained SAE of
+the same variant (seeded by the cell's seed); a closed-form reference has no floor (NaN).
+Pure functions, the family's table entries and its `compute`, which returns nothing for a
+system without ground truth.
 """
 
 import math
 
 import numpy as np
 import torch
+
+from bench.metrics.base import Metric, ScoringInput
+
+FAMILY = "ground_truth"
+TITLE = "Ground truth (systems that declare it)"
+MEASURED = (
+    Metric(
+        "mcc",
+        "higher",
+        "mean |cos| of decoder rows and true features, Hungarian-matched (sae-lens)",
+        FAMILY,
+    ),
+    Metric(
+        "uniqueness",
+        "higher",
+        "share of true features matched by distinct latents (sae-lens)",
+        FAMILY,
+    ),
+    Metric(
+        "source_corr",
+        "higher",
+        "mean over true sources of the best |Pearson r| of any latent with it",
+        FAMILY,
+    ),
+)
+METRICS = MEASURED + tuple(
+    Metric(f"{m.name}_floor", None, f"{m.name} of the same SAE untrained", FAMILY) for m in MEASURED
+)
 
 
 def _tensor(a) -> torch.Tensor:
@@ -75,3 +106,21 @@ def ground_truth_metrics(z, w_dec, sources, features_std) -> dict[str, float]:
     else:
         m, u = mcc(w_dec, features_std), uniqueness(w_dec, features_std)
     return {"mcc": m, "uniqueness": u, "source_corr": source_corr(z, sources)}
+
+
+def compute(inputs: ScoringInput) -> dict[str, float]:
+    """The measured metrics and their floors, or {} for a system without ground truth."""
+    data = inputs.data
+    if data.test_sources is None:
+        return {}
+    from baselines.base import closed_form
+    from bench.train import encode_decode
+
+    out = ground_truth_metrics(inputs.z, inputs.w_dec, data.test_sources, data.features)
+    floor = dict.fromkeys(out, math.nan)
+    if not closed_form(type(inputs.variant)):  # a trained SAE has an untrained floor
+        torch.manual_seed(inputs.cell.seed)
+        untrained = inputs.variant.build(data.train.shape[1], inputs.cell.config, inputs.device)
+        z0, _, w0 = encode_decode(untrained, data.test)
+        floor = ground_truth_metrics(z0, w0, data.test_sources, data.features)
+    return out | {f"{name}_floor": value for name, value in floor.items()}

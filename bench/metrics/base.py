@@ -1,0 +1,54 @@
+"""What a metric family is made of: `Metric` (one table entry) and `ScoringInput` (what every
+family's `compute` reads for one scored cell).
+
+A family module (`bench.metrics.core`, `saebench`, `dynamics`, `ground_truth`, listed once in
+`bench.metrics.FAMILY_MODULES`) exports `FAMILY` (its section key), `TITLE`, `METRICS` (a
+tuple of `Metric`) and `compute(inputs: ScoringInput) -> dict[str, float]`, whose keys are
+names of its own `METRICS` (a family that does not apply to a cell returns NaN for its
+metrics, or nothing at all, as ground truth does on systems without it). This module holds no
+metric and computes nothing.
+"""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    import torch
+
+    from baselines.base import SAEVariant
+    from bench.data import Dataset
+    from bench.run.cell import Cell
+    from systems.base import System
+
+Better = Literal["higher", "lower", "one"] | None  # "one": closer to 1; None: reported
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    better: Better
+    formula: str
+    family: str = "core"  # the docs' and the page's section: core, saebench, dynamics, ...
+    per_system: bool = False  # a property of the system's data, the same for every SAE
+
+
+@dataclass(frozen=True)
+class ScoringInput:
+    """One fitted cell on its held-out split, as the families read it.
+
+    x, x_hat (n, d_in): held-out windows and reconstructions, standardised (train mean/std);
+    z (n, m): the latents the decoder sees; w_dec (m, d_in): effective decoder rows
+    (`bench.train.encode_decode`), all on the CPU. `model` is the fitted inference model
+    (sae-lens SAE or reference model), `variant` the (calibrated, if so) variant that built it.
+    """
+
+    x: "torch.Tensor"
+    x_hat: "torch.Tensor"
+    z: "torch.Tensor"
+    w_dec: "torch.Tensor"
+    model: Any
+    variant: "SAEVariant"
+    data: "Dataset"
+    system: "System"
+    cell: "Cell"
+    device: str
