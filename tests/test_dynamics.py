@@ -12,12 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from bench.metrics.dynamics import (
-    forecast_r2,
-    kl_laplace,
-    spectrum_distance,
-    state_space_divergence,
-)
+from bench.metrics.dynamics import forecast_r2, spectrum_distance
+from bench.metrics.state_space import state_space_divergence
 from bench.metrics.twin_probe import (
     fit_mask,
     float64_codec,
@@ -35,21 +31,63 @@ from systems.mackey_glass import MackeyGlass
 
 
 def test_state_space_divergence_by_hand():
-    """2 × 2 bins on [0, 1]: data pairs (0, 1), (1, 0) → counts [[0, 1], [1, 0]] + 1 =
-    [[1, 2], [2, 1]] / 6; reconstruction pairs (0, 0) twice → [[3, 1], [1, 1]] / 6.
-    KL = 1/6 ln(1/3) + 2 · 2/6 ln(2) + 1/6 ln(1) = 2/3 ln 2 − 1/6 ln 3."""
-    x = np.array([0.0, 1.0, 0.0]).reshape(1, 3, 1)  # (n, window, D)
-    flat = np.zeros_like(x)
-    expected = 2 / 3 * math.log(2) - 1 / 6 * math.log(3)
-    assert state_space_divergence(x, flat, lag=1, bins=2) == pytest.approx(expected, rel=1e-12)
-    assert state_space_divergence(x, x, lag=1, bins=2) == 0.0
-    outside = np.array([-5.0, 7.0, -5.0]).reshape(1, 3, 1)  # counted in the edge bins
-    assert state_space_divergence(x, outside, lag=1, bins=2) == 0.0
-    # lag 2 pairs (o_t, o_{t+2}): (0, 0) only, for both → 0
-    assert state_space_divergence(x, flat, lag=2, bins=2) == 0.0
-    # (4, 1, 1, 1)/7 against (1, 1, 1, 4)/7: 4/7 ln 4 + 1/7 ln(1/4) = 3/7 ln 4
-    p, q = np.array([[3, 0], [0, 0]]), np.array([[0, 0], [0, 3]])
-    assert kl_laplace(p, q) == pytest.approx(3 / 7 * math.log(4), rel=1e-12)
+    """3 × 3 bins. Data o = (0, 1, 2, 0), lag 1: pairs (0, 1), (1, 2), (2, 0); on each axis the
+    values 0, 1, 2 (σ = √(2/3)) give edges −0.1σ … 2 + 0.1σ in thirds, so 0, 1, 2 fall in bins
+    0, 1, 2: h = 1 at (0,1), (1,2), (2,0). Reconstruction (0, 0, 2, 5): pairs (0, 0), (0, 2) and
+    (2, 5), dropped (5 > 2 + 0.1σ): g = 1 at (0,0), (0,2). With α = 1e-5, p = (h + α)/(3 + 9α),
+    q = (g + α)/(2 + 9α): KL = 3 p₁ ln(p₁/q₀) + 2 p₀ ln(p₀/q₁) + 4 p₀ ln(p₀/q₀)."""
+    a = 1e-5
+    p1, p0 = (1 + a) / (3 + 9 * a), a / (3 + 9 * a)
+    q1, q0 = (1 + a) / (2 + 9 * a), a / (2 + 9 * a)
+    expected = 3 * p1 * math.log(p1 / q0) + 2 * p0 * math.log(p0 / q1) + 4 * p0 * math.log(p0 / q0)
+    x = np.array([0.0, 1.0, 2.0, 0.0]).reshape(1, 4, 1)  # (n, window, D)
+    x_hat = np.array([0.0, 0.0, 2.0, 5.0]).reshape(1, 4, 1)
+    assert state_space_divergence(x, x_hat, lag=1, bins=3) == pytest.approx(expected, rel=1e-12)
+    assert state_space_divergence(x, x, lag=1, bins=3) == 0.0
+    # clipping the outside pair (2, 5) into bin (2, 2) instead would give another value
+    clipped = np.array([0.0, 0.0, 2.0, 2.0]).reshape(1, 4, 1)
+    assert state_space_divergence(x, clipped, lag=1, bins=3) != pytest.approx(expected, rel=1e-3)
+    outside = np.array([-5.0, 7.0, -5.0, 7.0]).reshape(1, 4, 1)  # no pair inside: NaN
+    assert math.isnan(state_space_divergence(x, outside, lag=1, bins=3))
+    assert math.isnan(state_space_divergence(np.ones((2, 4, 1)), x_hat, lag=1, bins=3))
+
+
+def _stsp_by_histogram2d(x: np.ndarray, x_hat: np.ndarray, lag: int, bins: int = 30) -> float:
+    """The recipe written independently: numpy.histogram2d over the data's range ± 0.1σ per
+    axis (it drops what lies outside `range`), Laplace α = 1e-5, scipy's relative entropy."""
+    from scipy.stats import entropy
+
+    def pairs(a):  # (o_t, o_{t+lag}) of every window and component
+        return a[:, :-lag, :].reshape(-1), a[:, lag:, :].reshape(-1)
+
+    (u, v), (u_hat, v_hat) = pairs(x), pairs(x_hat)
+    span = [(c.min() - 0.1 * c.std(), c.max() + 0.1 * c.std()) for c in (u, v)]
+    h_p = np.histogram2d(u, v, bins=bins, range=span)[0]
+    h_q = np.histogram2d(u_hat, v_hat, bins=bins, range=span)[0]
+    p = (h_p + 1e-5) / (h_p.sum() + 1e-5 * bins**2)
+    q = (h_q + 1e-5) / (h_q.sum() + 1e-5 * bins**2)
+    return float(entropy(p.ravel(), q.ravel()))
+
+
+@pytest.mark.parametrize("lag", [1, 3])
+def test_state_space_divergence_equals_an_independent_implementation(lag):
+    """Hand-made inputs: two components of a logistic orbit and a shifted, scaled sine, against
+    a noisy, shrunk, partly out-of-range reconstruction; 1e-6 relative."""
+    t = np.arange(60)
+    orbit = np.empty((8, 60))
+    orbit[:, 0] = np.linspace(0.1, 0.9, 8)
+    for i in range(1, 60):
+        orbit[:, i] = 3.9 * orbit[:, i - 1] * (1 - orbit[:, i - 1])
+    x = np.stack([orbit, 2.0 + np.sin(0.3 * t + np.arange(8)[:, None])], axis=2)  # (8, 60, 2)
+    noise = np.random.default_rng(0).normal(0.0, 0.2, x.shape)
+    x_hat = 0.8 * x + noise
+    x_hat[0, :10] = 9.0  # some pairs outside the data's edges: dropped
+    got = state_space_divergence(x, x_hat, lag)
+    assert got > 0.1
+    assert got == pytest.approx(_stsp_by_histogram2d(x, x_hat, lag), rel=1e-6)
+    assert state_space_divergence(x, x_hat, lag, bins=7) == pytest.approx(
+        _stsp_by_histogram2d(x, x_hat, lag, bins=7), rel=1e-6
+    )
 
 
 def _cos(freqs: list[int], window: int = 64) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 Pure numpy float64 functions of the held-out windows x and reconstructions x_hat, both
 (n, window, D) in raw units (the formulas are in `METRICS`):
-- `state_space_divergence(x, x_hat, lag)`: KL between delay-plane occupation histograms;
+- `state_space_divergence(x, x_hat, lag)` (`bench.metrics.state_space`): KL between
+  delay-plane occupation histograms, binned as the DSR literature bins them;
 - `spectrum_distance(x, x_hat)`: Hellinger distance between smoothed power spectra;
 - `forecast_r2(...)`: ridge probe from latents (or raw windows) to the next observation;
 - the twin-orbit probe (`bench.metrics.twin_probe`): `lyapunov_ratio`, `sensitivity`,
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from bench.metrics.base import Metric, ScoringInput
+from bench.metrics.state_space import state_space_divergence
 
 Array = np.ndarray
 
@@ -29,7 +31,11 @@ METRICS = (
     Metric(
         "state_space_divergence",
         "lower",
-        "KL(p ‖ q) of 30 × 30 delay-plane (o_t, o_{t+ℓ}) histograms, data p vs reconstruction q",
+        "KL(p ‖ q) of 30 × 30 histograms of delay pairs (o_t, o_{t+ℓ}) pooled over components"
+        " and windows, data p vs reconstruction q, by the DSR literature's recipe (GTF-shPLRNN"
+        " stsp_measure.jl): per axis 30 equal bins from min − 0.1σ to max + 0.1σ of the data's"
+        " pairs (σ with ddof 0); pairs outside dropped; p = (h + α)/(Σh + α·30²) with"
+        " α = 1e-5, the same for q; Σ p log(p/q); NaN if no reconstructed pair is inside",
         FAMILY,
     ),
     Metric(
@@ -68,45 +74,6 @@ METRICS = (
     ),
 )
 PROBE = ("lyapunov_ratio", "sensitivity", "input_lyapunov")
-
-
-# --- state-space divergence ---
-
-
-def delay_pairs(x: Array, lag: int) -> Array:
-    """(o_t, o_{t+lag}) pooled over windows, components and t: (n · D · (window − lag), 2)."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 3 or x.shape[1] <= lag or lag < 1:
-        raise ValueError(f"need x (n, window, D) with window > lag >= 1, got {x.shape}, {lag}")
-    return np.stack([x[:, :-lag].ravel(), x[:, lag:].ravel()], axis=1)
-
-
-def delay_histogram(pairs: Array, low: float, high: float, bins: int) -> Array:
-    """Counts (bins, bins) of pairs (N, 2) on [low, high]², equal bins; points outside go to
-    the edge bins, and `high` itself to the last bin (as `np.histogram`)."""
-    scaled = (pairs - low) / (high - low) * bins
-    idx = np.clip(np.floor(scaled), 0, bins - 1).astype(np.int64)  # (N, 2)
-    return np.bincount(idx[:, 0] * bins + idx[:, 1], minlength=bins * bins).reshape(bins, bins)
-
-
-def kl_laplace(p_counts: Array, q_counts: Array) -> float:
-    """KL(p ‖ q) = Σ p log(p / q) after adding 1 to every count (Laplace) and normalising."""
-    p = (np.asarray(p_counts, dtype=np.float64) + 1).ravel()
-    q = (np.asarray(q_counts, dtype=np.float64) + 1).ravel()
-    p, q = p / p.sum(), q / q.sum()
-    return float(np.sum(p * (np.log(p) - np.log(q))))
-
-
-def state_space_divergence(x: Array, x_hat: Array, lag: int, bins: int = 30) -> float:
-    """KL(p ‖ q) of the delay-pair histograms of data x and reconstructions x_hat, both
-    (n, window, D) raw units, pooled over components and windows, bins × bins over the data's
-    [min, max] (all components), +1 Laplace. 0 when x_hat = x."""
-    low, high = float(np.min(x)), float(np.max(x))
-    if high <= low:
-        low, high = low - 0.5, high + 0.5  # constant data: one unit-wide range around it
-    p = delay_histogram(delay_pairs(x, lag), low, high, bins)
-    q = delay_histogram(delay_pairs(x_hat, lag), low, high, bins)
-    return kl_laplace(p, q)
 
 
 # --- power-spectrum distance ---
