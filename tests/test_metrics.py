@@ -1,17 +1,19 @@
 """Metrics on hand-made tensors with known answers, plus invariants over random ones; the
 families' contract (each family computes exactly its own metrics) and the generated docs."""
 
+import functools
 import math
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench import metrics
-from bench.metrics import evaluate
+from bench.metrics import Metric, evaluate
 
 Z = torch.tensor([[0.0, 1.0, 0.0], [0.0, 3.0, 2.0]])  # latent 0 is dead
 W_DEC = torch.tensor([[1.0, 0.0], [0.0, 2.0], [3.0, 0.0]])  # row norms² 1, 4, 9
@@ -66,6 +68,7 @@ def test_invariants(n, m, p_zero, seed):
     assert out["variance_alive"] >= out["variance"] - 1e-12
 
 
+@functools.cache
 def _scoring_input(system_name: str, window: int):
     """A relu SAE trained for one epoch on a tiny dataset of `system_name`, as scoring sees it
     (`window` 0: the system's own)."""
@@ -126,3 +129,93 @@ def test_committed_docs_metrics_md_is_generated_from_metrics():
     assert docs.read_text(encoding="utf-8") == metrics_page(), "run `make docs`"
     for m in metrics.METRICS.values():
         assert f"| `{m.name}` |" in docs.read_text(encoding="utf-8")
+
+
+def _dataset(test_raw: np.ndarray, floor: np.ndarray | None):
+    """A Dataset holding raw held-out windows (n, window, D) (mean 0, std 1) and a floor."""
+    from bench.data import Dataset
+
+    n, window, dim = test_raw.shape
+    flat = torch.from_numpy(test_raw.reshape(n, window * dim))
+    return Dataset(
+        train=flat, test=flat, train_next=None, test_next=None, val=None,
+        mean=np.zeros(window * dim), std=np.ones(window * dim), window=window, dim=dim,
+        twins=None, test_sources=None, features=None, floor=floor,
+    )  # fmt: skip
+
+
+def _cosines(freq: int, window: int = 64) -> np.ndarray:
+    """Two windows (2, window, 1) of cos(2π f t / window + phase)."""
+    t = np.arange(window)
+    return np.stack([np.cos(2 * np.pi * freq * t / window + ph) for ph in (0.0, 1.0)])[..., None]
+
+
+def test_noise_floor_is_each_distribution_metric_against_the_floor_sample():
+    from bench.metrics.state_space import state_space_divergence
+    from systems.logistic import Logistic
+
+    assert [m.name for m in metrics.METRICS.values() if m.distribution] == [
+        "state_space_divergence",
+        "spectrum_distance",
+    ]
+    system = Logistic()  # delay lag 1
+    same = _dataset(_cosines(10), _cosines(10))
+    assert metrics.noise_floor(SimpleNamespace(data=same, system=system)) == {
+        "state_space_divergence": 0.0,
+        "spectrum_distance": 0.0,
+    }
+    # σ = 2 bins turns both single-frequency spectra into the Gaussian g(k) = exp(−k²/8), |k| ≤ 8
+    g = {k: math.exp(-(k**2) / 8) for k in range(-8, 9)}
+    overlap = sum(math.sqrt(g[f - 10] * g[f - 14]) for f in range(33) if abs(f - 12) <= 6)
+    other = _dataset(_cosines(10), _cosines(14))
+    floor = metrics.noise_floor(SimpleNamespace(data=other, system=system))
+    assert floor["spectrum_distance"] == pytest.approx(
+        math.sqrt(1 - overlap / sum(g.values())), rel=1e-9
+    )
+    assert floor["state_space_divergence"] == state_space_divergence(
+        _cosines(10), _cosines(14), lag=1
+    )
+    assert floor["state_space_divergence"] > 0.1
+    no_floor = _dataset(_cosines(10), None)
+    assert metrics.noise_floor(SimpleNamespace(data=no_floor, system=system)) == {}
+    one_step = _dataset(_cosines(10)[:, :1], _cosines(14)[:, :1])  # no delay pair: NaN
+    assert all(
+        math.isnan(v)
+        for v in metrics.noise_floor(SimpleNamespace(data=one_step, system=system)).values()
+    )
+
+
+def test_scoring_records_the_noise_floor(monkeypatch):
+    """train_and_score writes `noise_floor` beside `metrics`: each distribution metric between
+    the held-out windows and the dataset's floor sample (here a second Henon sample)."""
+    from dataclasses import replace
+
+    from bench.metrics.dynamics import spectrum_distance
+    from bench.metrics.state_space import state_space_divergence
+    from bench.run import score
+    from systems.henon import Henon
+
+    inputs = _scoring_input("henon", 6)
+    second = Henon().windows(32, np.random.default_rng(99), 6).reshape(32, 6, 2)  # raw
+    data = replace(inputs.data, floor=second)
+    fitted = (inputs.variant, inputs.model, data, None)
+    monkeypatch.setattr(score, "trained_model", lambda cell, device: fitted)
+    out = score.train_and_score(inputs.cell, "cpu")
+    held_out = data.raw(data.test)
+    assert out["noise_floor"] == {
+        "state_space_divergence": state_space_divergence(held_out, second, Henon().delay_lag),
+        "spectrum_distance": spectrum_distance(held_out, second),
+    }
+    assert (
+        0 < out["noise_floor"]["state_space_divergence"] < out["metrics"]["state_space_divergence"]
+    )
+    monkeypatch.setattr(
+        score, "trained_model", lambda cell, device: (*fitted[:2], inputs.data, None)
+    )
+    assert score.train_and_score(inputs.cell, "cpu")["noise_floor"] == {}  # no floor sample
+
+
+def test_a_distribution_metric_needs_between():
+    broken = Metric("d", "lower", "no way to compare two samples", "core", distribution=True)
+    with pytest.raises(ValueError, match="needs `between`"):
+        metrics._table((SimpleNamespace(FAMILY="core", METRICS=(broken,)),))

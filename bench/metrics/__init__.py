@@ -4,7 +4,8 @@ A family is a module (see `bench.metrics.base`) exporting `FAMILY`, `TITLE`, `ME
 `compute(inputs)`; `FAMILY_MODULES` below is the one place a family is named. From it come
 `METRICS` (every metric with its direction and formula, in family order: the leaderboard's
 ranking and columns, and docs/metrics.md, written by `make docs` from `metrics_markdown`) and
-`FAMILIES` (section key → title). Scoring (`bench.run.score`) loops over `FAMILY_MODULES`.
+`FAMILIES` (section key → title). Scoring (`bench.run.score`) loops over `FAMILY_MODULES` and
+adds `noise_floor`: every distribution metric between two samples of the data.
 Adding a metric: a `Metric` entry and its value in one family's `compute` (or a new family
 module and its line here), plus its known-answer test. Nothing here trains, loads or stores.
 """
@@ -29,6 +30,7 @@ __all__ = [
     "l0",
     "latent_variances",
     "metrics_markdown",
+    "noise_floor",
     "sparsity",
 ]
 
@@ -42,6 +44,8 @@ def _table(families: tuple[ModuleType, ...]) -> dict[str, Metric]:
         for m in family.METRICS:
             if m.name in table or m.family != family.FAMILY:
                 raise ValueError(f"metric {m.name!r}: a duplicate or not of {family.FAMILY!r}")
+            if m.distribution != (m.between is not None):
+                raise ValueError(f"metric {m.name!r}: a distribution metric needs `between`")
             table[m.name] = m
     return table
 
@@ -49,6 +53,21 @@ def _table(families: tuple[ModuleType, ...]) -> dict[str, Metric]:
 METRICS: dict[str, Metric] = _table(FAMILY_MODULES)
 FAMILIES: dict[str, str] = {family.FAMILY: family.TITLE for family in FAMILY_MODULES}
 DIRECTION = {"higher": "higher", "lower": "lower", "one": "closer to 1", None: "reported"}
+
+
+def noise_floor(inputs: ScoringInput) -> dict[str, float]:
+    """Each distribution metric between the held-out windows and `Dataset.floor`, a second
+    held-out sample of the system from an independent stream (raw (n, window, D)): what a
+    perfect model scores at this sample size. {} for a dataset without a floor."""
+    data = inputs.data
+    if data.floor is None:
+        return {}
+    held_out = data.raw(data.test)  # (n, window, D)
+    return {
+        m.name: m.between(held_out, data.floor, inputs.system)
+        for m in METRICS.values()
+        if m.distribution
+    }
 
 
 def metrics_markdown(family: str | None = None) -> str:
@@ -59,5 +78,6 @@ def metrics_markdown(family: str | None = None) -> str:
             continue
         formula = m.formula.replace("|", "\\|")
         scope = " (per system)" if m.per_system else ""
+        scope += " (distribution metric: read against its noise floor)" if m.distribution else ""
         lines.append(f"| `{m.name}` | {formula}{scope} | {DIRECTION[m.better]} |")
     return "\n".join(lines)

@@ -5,14 +5,17 @@ A family module (`bench.metrics.core`, `saebench`, `dynamics`, `ground_truth`, l
 `bench.metrics.FAMILY_MODULES`) exports `FAMILY` (its section key), `TITLE`, `METRICS` (a
 tuple of `Metric`) and `compute(inputs: ScoringInput) -> dict[str, float]`, whose keys are
 names of its own `METRICS` (a family that does not apply to a cell returns NaN for its
-metrics, or nothing at all, as ground truth does on systems without it). This module holds no
-metric and computes nothing.
+metrics, or nothing at all, as ground truth does on systems without it). A distribution metric
+also carries `between`, its value for any two sets of raw windows (the noise floor uses it).
+This module holds no metric and computes nothing.
 """
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    import numpy as np
     import torch
 
     from baselines.base import SAEVariant
@@ -21,6 +24,9 @@ if TYPE_CHECKING:
     from systems.base import System
 
 Better = Literal["higher", "lower", "one"] | None  # "one": closer to 1; None: reported
+# between(x_raw, y_raw, system): a distribution metric of two sets of raw windows of a system,
+# (n, window, D) and (n', window, D): its value for data x and "reconstruction" y
+Between = Callable[["np.ndarray", "np.ndarray", "System"], float]
 
 
 @dataclass(frozen=True)
@@ -30,6 +36,11 @@ class Metric:
     formula: str
     family: str = "core"  # the docs' and the page's section: core, saebench, dynamics, ...
     per_system: bool = False  # a property of the system's data, the same for every SAE
+    # compares distributions of windows, not windows one by one (state_space_divergence,
+    # spectrum_distance); `between` computes it for any two sets of windows, so it has a noise
+    # floor: its value between the held-out windows and a second sample of the system
+    distribution: bool = False
+    between: Between | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

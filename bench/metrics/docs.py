@@ -18,7 +18,11 @@ dimension standardised with the training split's mean and std), the dynamics met
 units on the windows un-flattened to (n, window, D). Z (n × m) = the latents the decoder sees,
 X̂ = the reconstruction, W_dec = the effective decoder rows (decode(e_j) − decode(0)),
 ε = 1e-6. "Better" is the direction the leaderboard ranks by ("reported": not ranked).
-"(per system)": a property of the system's data, the same for every SAE."""
+"(per system)": a property of the system's data, the same for every SAE. A distribution metric
+compares the distribution of the reconstructed windows with the data's, not window by window;
+each record keeps its noise floor (`noise_floor`): its value between the held-out windows and
+a second, independent held-out sample of the same size from the same system, the `data`
+reference row of the tables: what a perfect model scores at this sample size."""
 
 
 def metrics_page() -> str:

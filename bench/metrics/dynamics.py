@@ -25,6 +25,23 @@ Array = np.ndarray
 
 ALPHAS = np.logspace(-4, 4, 9)  # ridge penalties tried by `forecast_r2`
 
+
+def delay_plane_divergence(x: Array, y: Array, system) -> float:
+    """`state_space_divergence` of raw window sets x, y (n, window, D) of `system` at its delay
+    lag; NaN when a window holds no delay pair (window ≤ lag)."""
+    if x.shape[1] <= system.delay_lag:
+        return float("nan")
+    return state_space_divergence(x, y, system.delay_lag)
+
+
+def spectrum_between(x: Array, y: Array, system) -> float:
+    """`spectrum_distance` of raw window sets x, y (n, window, D), measured where the geometry
+    is (window > the delay lag), NaN elsewhere (a one-step window has no spectrum)."""
+    if x.shape[1] <= system.delay_lag:
+        return float("nan")
+    return spectrum_distance(x, y)
+
+
 FAMILY = "dynamics"
 TITLE = "Dynamics: does it keep the chaos?"
 METRICS = (
@@ -37,12 +54,16 @@ METRICS = (
         " pairs (σ with ddof 0); pairs outside dropped; p = (h + α)/(Σh + α·30²) with"
         " α = 1e-5, the same for q; Σ p log(p/q); NaN if no reconstructed pair is inside",
         FAMILY,
+        distribution=True,
+        between=delay_plane_divergence,
     ),
     Metric(
         "spectrum_distance",
         "lower",
         "Hellinger distance of smoothed (σ = 2 bins) power spectra, mean over components",
         FAMILY,
+        distribution=True,
+        between=spectrum_between,
     ),
     Metric(
         "lyapunov_ratio",
@@ -178,10 +199,10 @@ def compute(inputs: ScoringInput) -> dict[str, float]:
 
     data, system, model = inputs.data, inputs.system, inputs.model
     out = dict.fromkeys([m.name for m in METRICS], float("nan"))
-    if data.window > system.delay_lag:  # a window holds delay pairs and a spectrum
-        x_raw, x_hat_raw = data.raw(inputs.x), data.raw(inputs.x_hat)  # (n, window, D) each
-        out["state_space_divergence"] = state_space_divergence(x_raw, x_hat_raw, system.delay_lag)
-        out["spectrum_distance"] = spectrum_distance(x_raw, x_hat_raw)
+    x_raw, x_hat_raw = data.raw(inputs.x), data.raw(inputs.x_hat)  # (n, window, D) each
+    for m in METRICS:
+        if m.distribution:
+            out[m.name] = m.between(x_raw, x_hat_raw, system)
     if data.test_next is not None:
         z_train = encode_decode(model, data.train)[0].double().numpy()
         out["forecast_r2"] = forecast_r2(

@@ -3,10 +3,11 @@
 `trained_model` gives the fitted inference model and the cell's data; `train_and_score`
 refuses a diverged training, then measures every held-out metric by looping over the metric
 families (`bench.metrics.FAMILY_MODULES`: sparsity and reconstruction, SAEBench parity and the
-amortisation gap, dynamics, ground truth), each reading one `ScoringInput`. A metric that does
-not apply is NaN ("—" in the tables). Executors call `train_and_score` through
-`bench.run.record.record_of`. This module neither plans cells nor stores records, and names
-no metric.
+amortisation gap, dynamics, ground truth), each reading one `ScoringInput`, and records beside
+them `noise_floor` (each distribution metric between the held-out windows and a second sample
+of the system; {} where there is none). A metric that does not apply is NaN ("—" in the
+tables). Executors call `train_and_score` through `bench.run.record.record_of`. This module
+neither plans cells nor stores records, and names no metric.
 """
 
 from pathlib import Path
@@ -43,7 +44,7 @@ def trained_model(cell: Cell, device: str):
 def train_and_score(cell: Cell, device: str, save_dir: Path | None = None) -> dict[str, Any]:
     """Train one SAE on one system's windows; its held-out metrics (and calibration, if any).
     With `save_dir`, the fitted model is kept in save_dir/<cell key>/ (`bench.run.save`)."""
-    from bench.metrics import FAMILY_MODULES, ScoringInput
+    from bench.metrics import FAMILY_MODULES, ScoringInput, noise_floor
     from bench.metrics.core import fvu
     from bench.train import encode_decode
 
@@ -68,7 +69,12 @@ def train_and_score(cell: Cell, device: str, save_dir: Path | None = None) -> di
     for family in FAMILY_MODULES:
         metrics |= family.compute(inputs)
     control = "calibrated" if calibration else "k" if variant.uses_k else None
-    out = {"metrics": metrics, "calibration": calibration, "l0_control": control}
+    out = {
+        "metrics": metrics,
+        "noise_floor": noise_floor(inputs),
+        "calibration": calibration,
+        "l0_control": control,
+    }
     if save_dir is not None:
         from bench.run.save import save_sae
 
