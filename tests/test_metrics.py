@@ -106,6 +106,7 @@ def test_every_family_computes_exactly_its_own_metrics(system, window):
     assert scored["fvu"] == metrics.fvu(inputs.x, inputs.x_hat)
     if system == "superposition":
         assert math.isnan(scored["state_space_divergence"]) and scored["mcc"] > 0
+        assert 0 <= scored["f1"] <= 1 and 0 <= scored["f1_floor"] <= 1  # its sources fire
     else:
         assert all(math.isfinite(scored[m]) for m in ("state_space_divergence", "sensitivity"))
 
