@@ -52,6 +52,28 @@ def test_state_space_divergence_by_hand():
     assert math.isnan(state_space_divergence(np.ones((2, 4, 1)), x_hat, lag=1, bins=3))
 
 
+def test_bin_index_is_a_binary_search_over_the_edges():
+    """The arithmetic bin index equals searchsorted(edges, v, "right") − 1 everywhere, on the
+    edges themselves and their floating-point neighbours included."""
+    from bench.metrics.state_space import _bin_index
+
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        low, high = np.sort(rng.normal(size=2) * 10 ** rng.uniform(-3, 3, 2))
+        edges = np.linspace(low, high + 1e-9, int(rng.integers(1, 40)) + 1)
+        span = edges[-1] - edges[0]
+        v = np.concatenate(
+            [
+                rng.uniform(edges[0] - span, edges[-1] + span, 2000),
+                edges,
+                np.nextafter(edges, -np.inf),
+                np.nextafter(edges, np.inf),
+            ]
+        )
+        expected = np.searchsorted(edges, v, side="right") - 1
+        np.testing.assert_array_equal(_bin_index(v, edges), expected)
+
+
 def _stsp_by_histogram2d(x: np.ndarray, x_hat: np.ndarray, lag: int, bins: int = 30) -> float:
     """The recipe written independently: numpy.histogram2d over the data's range ± 0.1σ per
     axis (it drops what lies outside `range`), Laplace α = 1e-5, scipy's relative entropy."""

@@ -220,3 +220,23 @@ def test_a_distribution_metric_needs_between():
     broken = Metric("d", "lower", "no way to compare two samples", "core", distribution=True)
     with pytest.raises(ValueError, match="needs `between`"):
         metrics._table((SimpleNamespace(FAMILY="core", METRICS=(broken,)),))
+
+
+def test_data_side_values_are_computed_once_per_dataset_object():
+    from bench.metrics.base import DATA_SIDE_ENTRIES, data_side
+
+    calls = []
+
+    def value(tag):
+        calls.append(tag)
+        return tag
+
+    first, second = object(), object()
+    assert data_side(first, "v", lambda: value(1)) == 1
+    assert data_side(first, "v", lambda: value(2)) == 1  # kept: not recomputed
+    assert data_side(second, "v", lambda: value(3)) == 3  # another dataset: its own value
+    assert data_side(first, "w", lambda: value(4)) == 4  # another name
+    assert calls == [1, 3, 4]
+    for _ in range(DATA_SIDE_ENTRIES):  # older entries make room
+        data_side(object(), "v", lambda: 0)
+    assert data_side(first, "v", lambda: value(5)) == 5 and calls[-1] == 5

@@ -13,7 +13,7 @@ module and its line here), plus its known-answer test. Nothing here trains, load
 from types import ModuleType
 
 from bench.metrics import core, dynamics, ground_truth, saebench
-from bench.metrics.base import Metric, ScoringInput
+from bench.metrics.base import Metric, ScoringInput, data_side
 from bench.metrics.core import EPS, dead_mask, evaluate, fvu, l0, latent_variances, sparsity
 
 __all__ = [
@@ -62,12 +62,16 @@ def noise_floor(inputs: ScoringInput) -> dict[str, float]:
     data = inputs.data
     if data.floor is None:
         return {}
-    held_out = data.raw(data.test)  # (n, window, D)
-    return {
-        m.name: m.between(held_out, data.floor, inputs.system)
-        for m in METRICS.values()
-        if m.distribution
-    }
+
+    def between_samples() -> dict[str, float]:
+        held_out = data.raw(data.test)  # (n, window, D)
+        return {
+            m.name: m.between(held_out, data.floor, inputs.system)
+            for m in METRICS.values()
+            if m.distribution
+        }
+
+    return dict(data_side(data, "noise_floor", between_samples))
 
 
 def metrics_markdown(family: str | None = None) -> str:

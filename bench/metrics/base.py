@@ -7,7 +7,8 @@ tuple of `Metric`) and `compute(inputs: ScoringInput) -> dict[str, float]`, whos
 names of its own `METRICS` (a family that does not apply to a cell returns NaN for its
 metrics, or nothing at all, as ground truth does on systems without it). A distribution metric
 also carries `between`, its value for any two sets of raw windows (the noise floor uses it).
-This module holds no metric and computes nothing.
+`data_side` keeps a value of a dataset alone (the same for every SAE scored on it) for the
+next cell of that dataset. This module holds no metric.
 """
 
 from collections.abc import Callable
@@ -63,3 +64,21 @@ class ScoringInput:
     system: "System"
     cell: "Cell"
     device: str
+
+
+_DATA_SIDE: dict[tuple[int, str], tuple[Any, Any]] = {}  # (id(dataset), name) → (dataset, value)
+DATA_SIDE_ENTRIES = 9  # 3 values (probe inputs, raw-window forecast, noise floor) of 3 datasets
+
+
+def data_side(data, name: str, compute: Callable[[], Any]) -> Any:
+    """`compute()`, a value of the dataset `data` alone, once per dataset object in a process
+    (the same for every SAE scored on it; cells of one (system, seed) share one Dataset)."""
+    key = (id(data), name)
+    hit = _DATA_SIDE.get(key)
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    if len(_DATA_SIDE) >= DATA_SIDE_ENTRIES:
+        _DATA_SIDE.pop(next(iter(_DATA_SIDE)))
+    value = compute()
+    _DATA_SIDE[key] = (data, value)
+    return value

@@ -13,12 +13,9 @@ forecast, the probe's input side) is computed once per dataset in a process and 
 every SAE scored on it. Nothing here trains an SAE, generates data or stores.
 """
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 
-from bench.metrics.base import Metric, ScoringInput
+from bench.metrics.base import Metric, ScoringInput, data_side
 from bench.metrics.state_space import state_space_divergence
 
 Array = np.ndarray
@@ -172,23 +169,6 @@ def forecast_r2(z_train: Array, y_train: Array, z_test: Array, y_test: Array) ->
 
 
 # --- the family's compute ---
-
-_DATA_SIDE: dict[tuple[int, str], tuple[Any, Any]] = {}  # (id(dataset), name) → (dataset, value)
-DATA_SIDE_ENTRIES = 6  # the probe's and the forecast's data side of 3 datasets (3 seeds)
-
-
-def data_side(data, name: str, compute: Callable[[], Any]) -> Any:
-    """`compute()`, a value of the dataset `data` alone, once per dataset object in a process
-    (the same for every SAE scored on it; cells of one (system, seed) share one Dataset)."""
-    key = (id(data), name)
-    hit = _DATA_SIDE.get(key)
-    if hit is not None and hit[0] is data:
-        return hit[1]
-    if len(_DATA_SIDE) >= DATA_SIDE_ENTRIES:
-        _DATA_SIDE.pop(next(iter(_DATA_SIDE)))
-    value = compute()
-    _DATA_SIDE[key] = (data, value)
-    return value
 
 
 def compute(inputs: ScoringInput) -> dict[str, float]:
