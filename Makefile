@@ -15,7 +15,7 @@ OUT ?= results/latest
 # Worker processes for the run (auto: one per core); JOBS=1 runs every cell in one process.
 JOBS ?= auto
 
-.PHONY: setup leaderboard test test-dysts lint bench-kernels bench-systems bench-scaling reproduce clean
+.PHONY: setup leaderboard test test-dysts lint docs bench-kernels bench-systems bench-scaling reproduce clean
 
 setup: $(DEV)
 
@@ -46,6 +46,10 @@ test: $(TEST)
 lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The generated reference pages: docs/metrics.md from the code's METRICS (a test keeps them equal).
+docs: $(DEV)
+	$(BIN)/python -m bench.metrics.docs docs/metrics.md
 
 # pytest-benchmark's JSON keeps every round (8 MB); the committed copy keeps the statistics.
 bench-kernels: $(DEV)

@@ -43,6 +43,9 @@ class Dataset:
     twins: np.ndarray | None  # (2, P, window + H, D) raw twin orbits; None: no equations
     test_sources: np.ndarray | None  # (n_test, S) true sources of the held-out samples
     features: np.ndarray | None  # (F, d_in) true features, unit rows in the standardised space
+    # (n_test, window, D) raw windows of a second held-out sample (an independent stream): the
+    # distribution metrics' noise floor; None without one (h2 builds it; h4 added the field)
+    floor: np.ndarray | None = None
 
     def standardise(self, raw: np.ndarray) -> torch.Tensor:
         """Raw windows (n, d_in) → standardised float32 (as the SAE sees them)."""

@@ -26,6 +26,9 @@ class GroundTruthSystem(System):
 
     can_twin: ClassVar[bool] = False  # no Lyapunov vector: the twin-orbit probe does not apply
     n_sources: ClassVar[int]  # S: true sources per observation step
+    # True when each source is its feature's firing magnitude, 0 exactly when the feature is
+    # off (the ground-truth metric `f1` classifies firing by source ≠ 0; NaN when False)
+    sources_fire: ClassVar[bool] = False
 
     @abstractmethod
     def advance_labelled(

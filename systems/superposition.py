@@ -51,6 +51,7 @@ class Superposition(GroundTruthSystem):
 
     dim = 64
     window = 1
+    sources_fire = True  # a = 0 exactly when feature i does not fire
     lyapunov = 0.496  # each orbit's exponent (logistic map, r = 3.9) per iteration
     time_unit = "iteration"
     transient = 200

@@ -12,16 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from bench.metrics.dynamics import (
+from bench.metrics.dynamics import forecast_r2, spectrum_distance
+from bench.metrics.state_space import state_space_divergence
+from bench.metrics.twin_probe import (
     fit_mask,
     float64_codec,
-    forecast_r2,
     growth_rate,
-    input_growth,
-    kl_laplace,
+    probe_inputs,
     probe_steps,
-    spectrum_distance,
-    state_space_divergence,
     twin_probe,
     twin_windows,
 )
@@ -33,21 +31,85 @@ from systems.mackey_glass import MackeyGlass
 
 
 def test_state_space_divergence_by_hand():
-    """2 × 2 bins on [0, 1]: data pairs (0, 1), (1, 0) → counts [[0, 1], [1, 0]] + 1 =
-    [[1, 2], [2, 1]] / 6; reconstruction pairs (0, 0) twice → [[3, 1], [1, 1]] / 6.
-    KL = 1/6 ln(1/3) + 2 · 2/6 ln(2) + 1/6 ln(1) = 2/3 ln 2 − 1/6 ln 3."""
-    x = np.array([0.0, 1.0, 0.0]).reshape(1, 3, 1)  # (n, window, D)
-    flat = np.zeros_like(x)
-    expected = 2 / 3 * math.log(2) - 1 / 6 * math.log(3)
-    assert state_space_divergence(x, flat, lag=1, bins=2) == pytest.approx(expected, rel=1e-12)
-    assert state_space_divergence(x, x, lag=1, bins=2) == 0.0
-    outside = np.array([-5.0, 7.0, -5.0]).reshape(1, 3, 1)  # counted in the edge bins
-    assert state_space_divergence(x, outside, lag=1, bins=2) == 0.0
-    # lag 2 pairs (o_t, o_{t+2}): (0, 0) only, for both → 0
-    assert state_space_divergence(x, flat, lag=2, bins=2) == 0.0
-    # (4, 1, 1, 1)/7 against (1, 1, 1, 4)/7: 4/7 ln 4 + 1/7 ln(1/4) = 3/7 ln 4
-    p, q = np.array([[3, 0], [0, 0]]), np.array([[0, 0], [0, 3]])
-    assert kl_laplace(p, q) == pytest.approx(3 / 7 * math.log(4), rel=1e-12)
+    """3 × 3 bins. Data o = (0, 1, 2, 0), lag 1: pairs (0, 1), (1, 2), (2, 0); on each axis the
+    values 0, 1, 2 (σ = √(2/3)) give edges −0.1σ … 2 + 0.1σ in thirds, so 0, 1, 2 fall in bins
+    0, 1, 2: h = 1 at (0,1), (1,2), (2,0). Reconstruction (0, 0, 2, 5): pairs (0, 0), (0, 2) and
+    (2, 5), dropped (5 > 2 + 0.1σ): g = 1 at (0,0), (0,2). With α = 1e-5, p = (h + α)/(3 + 9α),
+    q = (g + α)/(2 + 9α): KL = 3 p₁ ln(p₁/q₀) + 2 p₀ ln(p₀/q₁) + 4 p₀ ln(p₀/q₀)."""
+    a = 1e-5
+    p1, p0 = (1 + a) / (3 + 9 * a), a / (3 + 9 * a)
+    q1, q0 = (1 + a) / (2 + 9 * a), a / (2 + 9 * a)
+    expected = 3 * p1 * math.log(p1 / q0) + 2 * p0 * math.log(p0 / q1) + 4 * p0 * math.log(p0 / q0)
+    x = np.array([0.0, 1.0, 2.0, 0.0]).reshape(1, 4, 1)  # (n, window, D)
+    x_hat = np.array([0.0, 0.0, 2.0, 5.0]).reshape(1, 4, 1)
+    assert state_space_divergence(x, x_hat, lag=1, bins=3) == pytest.approx(expected, rel=1e-12)
+    assert state_space_divergence(x, x, lag=1, bins=3) == 0.0
+    # clipping the outside pair (2, 5) into bin (2, 2) instead would give another value
+    clipped = np.array([0.0, 0.0, 2.0, 2.0]).reshape(1, 4, 1)
+    assert state_space_divergence(x, clipped, lag=1, bins=3) != pytest.approx(expected, rel=1e-3)
+    outside = np.array([-5.0, 7.0, -5.0, 7.0]).reshape(1, 4, 1)  # no pair inside: NaN
+    assert math.isnan(state_space_divergence(x, outside, lag=1, bins=3))
+    assert math.isnan(state_space_divergence(np.ones((2, 4, 1)), x_hat, lag=1, bins=3))
+
+
+def test_bin_index_is_a_binary_search_over_the_edges():
+    """The arithmetic bin index equals searchsorted(edges, v, "right") − 1 everywhere, on the
+    edges themselves and their floating-point neighbours included."""
+    from bench.metrics.state_space import _bin_index
+
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        low, high = np.sort(rng.normal(size=2) * 10 ** rng.uniform(-3, 3, 2))
+        edges = np.linspace(low, high + 1e-9, int(rng.integers(1, 40)) + 1)
+        span = edges[-1] - edges[0]
+        v = np.concatenate(
+            [
+                rng.uniform(edges[0] - span, edges[-1] + span, 2000),
+                edges,
+                np.nextafter(edges, -np.inf),
+                np.nextafter(edges, np.inf),
+            ]
+        )
+        expected = np.searchsorted(edges, v, side="right") - 1
+        np.testing.assert_array_equal(_bin_index(v, edges), expected)
+
+
+def _stsp_by_histogram2d(x: np.ndarray, x_hat: np.ndarray, lag: int, bins: int = 30) -> float:
+    """The recipe written independently: numpy.histogram2d over the data's range ± 0.1σ per
+    axis (it drops what lies outside `range`), Laplace α = 1e-5, scipy's relative entropy."""
+    from scipy.stats import entropy
+
+    def pairs(a):  # (o_t, o_{t+lag}) of every window and component
+        return a[:, :-lag, :].reshape(-1), a[:, lag:, :].reshape(-1)
+
+    (u, v), (u_hat, v_hat) = pairs(x), pairs(x_hat)
+    span = [(c.min() - 0.1 * c.std(), c.max() + 0.1 * c.std()) for c in (u, v)]
+    h_p = np.histogram2d(u, v, bins=bins, range=span)[0]
+    h_q = np.histogram2d(u_hat, v_hat, bins=bins, range=span)[0]
+    p = (h_p + 1e-5) / (h_p.sum() + 1e-5 * bins**2)
+    q = (h_q + 1e-5) / (h_q.sum() + 1e-5 * bins**2)
+    return float(entropy(p.ravel(), q.ravel()))
+
+
+@pytest.mark.parametrize("lag", [1, 3])
+def test_state_space_divergence_equals_an_independent_implementation(lag):
+    """Hand-made inputs: two components of a logistic orbit and a shifted, scaled sine, against
+    a noisy, shrunk, partly out-of-range reconstruction; 1e-6 relative."""
+    t = np.arange(60)
+    orbit = np.empty((8, 60))
+    orbit[:, 0] = np.linspace(0.1, 0.9, 8)
+    for i in range(1, 60):
+        orbit[:, i] = 3.9 * orbit[:, i - 1] * (1 - orbit[:, i - 1])
+    x = np.stack([orbit, 2.0 + np.sin(0.3 * t + np.arange(8)[:, None])], axis=2)  # (8, 60, 2)
+    noise = np.random.default_rng(0).normal(0.0, 0.2, x.shape)
+    x_hat = 0.8 * x + noise
+    x_hat[0, :10] = 9.0  # some pairs outside the data's edges: dropped
+    got = state_space_divergence(x, x_hat, lag)
+    assert got > 0.1
+    assert got == pytest.approx(_stsp_by_histogram2d(x, x_hat, lag), rel=1e-6)
+    assert state_space_divergence(x, x_hat, lag, bins=7) == pytest.approx(
+        _stsp_by_histogram2d(x, x_hat, lag, bins=7), rel=1e-6
+    )
 
 
 def _cos(freqs: list[int], window: int = 64) -> np.ndarray:
@@ -106,10 +168,10 @@ def _probe_data(system: System, n_orbits: int, seed: int = 0):
 )
 def test_input_growth_rate_matches_reference_lyapunov(system):
     orbits, standardise, _ = _probe_data(system, n_orbits=16)
-    got = input_growth(orbits, standardise, system.window, system.obs_dt)
-    print(system.name, got, "reference", system.lyapunov)
-    assert got["fit_steps"] >= 10
-    assert got["input_lyapunov"] == pytest.approx(type(system).lyapunov, rel=0.25)
+    got = probe_inputs(orbits, standardise, system.window, system.obs_dt)
+    print(system.name, got.input_lyapunov, got.fit.sum(), "reference", system.lyapunov)
+    assert got.fit.sum() >= 10
+    assert got.input_lyapunov == pytest.approx(type(system).lyapunov, rel=0.25)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +195,8 @@ def test_exact_autoencoder_keeps_every_dynamics_metric(identity_sae):
     system = Henon()
     orbits, standardise, (mean, std) = _probe_data(system, n_orbits=8)
     encode, decode = float64_codec(identity_sae)
-    probe = twin_probe(orbits, standardise, encode, decode, system.window, system.obs_dt)
+    inputs = probe_inputs(orbits, standardise, system.window, system.obs_dt)
+    probe = twin_probe(inputs, encode, decode)
     assert probe["lyapunov_ratio"] == pytest.approx(1.0, abs=0.05)
     assert probe["sensitivity"] == pytest.approx(1.0, abs=0.05)
     test = system.windows(64, np.random.default_rng(7))  # (64, d_in) raw
@@ -155,7 +218,9 @@ def test_mean_window_predictor():
     def decode(z):
         return np.zeros((len(z), d_in))  # the mean window, in standardised units
 
-    probe = twin_probe(orbits, standardise, encode, decode, system.window, system.obs_dt)
+    probe = twin_probe(
+        probe_inputs(orbits, standardise, system.window, system.obs_dt), encode, decode
+    )
     assert probe["sensitivity"] == 0.0
     assert math.isnan(probe["lyapunov_ratio"])  # latents never move: no growth rate
     x = system.windows(64, np.random.default_rng(7)).reshape(64, d_in, 1)
@@ -206,8 +271,8 @@ def test_a_new_system_gets_the_probe_with_no_edit():
     system = Tent()
     assert (system.delay_lag, system.obs_dt, system.can_twin) == (1, 1.0, True)
     orbits, standardise, _ = _probe_data(system, n_orbits=16)
-    got = input_growth(orbits, standardise, system.window, system.obs_dt)
-    assert got["input_lyapunov"] == pytest.approx(math.log(1.9), rel=0.1)
+    got = probe_inputs(orbits, standardise, system.window, system.obs_dt)
+    assert got.input_lyapunov == pytest.approx(math.log(1.9), rel=0.1)
 
 
 def test_ridge_predictions_match_scikit_learns_ridge():

@@ -10,6 +10,7 @@ import torch
 from bench.errors import BenchError
 from bench.metrics.ground_truth import (
     abs_correlations,
+    f1,
     ground_truth_metrics,
     mcc,
     source_corr,
@@ -131,6 +132,39 @@ def test_source_corr_known_answers():
 
 def test_ground_truth_metrics_without_features():
     z = torch.randn(50, 4, generator=torch.Generator().manual_seed(0))
-    out = ground_truth_metrics(z, torch.randn(4, 3), z.numpy()[:, :2], None)
-    assert math.isnan(out["mcc"]) and math.isnan(out["uniqueness"])
+    out = ground_truth_metrics(z, torch.randn(4, 3), z.numpy()[:, :2], None, sources_fire=True)
+    assert math.isnan(out["mcc"]) and math.isnan(out["uniqueness"]) and math.isnan(out["f1"])
     assert out["source_corr"] == pytest.approx(1.0)
+
+
+# Two features e0, e1 in 2-D; four samples with magnitudes 0.7 where a feature fires:
+# feature 0 fires on samples 0, 1; feature 1 on samples 1, 2.
+F1_FEATURES = np.eye(2)
+F1_SOURCES = 0.7 * np.array([[1, 0], [1, 1], [0, 1], [0, 0]], dtype=float)
+# Latent 0 → e0, latent 1 → e1, latent 2 → e0 (|cos| 0.99 against 0.11), latent 3 → e1.
+F1_DECODER = np.array([[2.0, 0.0], [0.0, 1.0], [0.9, 0.1], [0.0, -3.0]])
+
+
+def test_f1_by_hand():
+    """Latent 0 fires on samples 0, 1 = feature 0 exactly: F1 = 1. Latent 1 fires on sample 1
+    only (TP 1, FN 1 at sample 2): P = 1, R = ½, F1 = ⅔. Latent 2 fires on samples 0 and 3 (TP 1,
+    FP 1 at 3, FN 1 at 1): P = R = ½, F1 = ½. Latent 3 never fires (its 1e-9 is below ε): F1 0.
+    Mean over latents: (1 + ⅔ + ½ + 0) / 4 = 13/24."""
+    z = np.array(
+        [[1.0, 0.0, 0.3, 0.0], [2.0, 1.0, 0.0, 1e-9], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, -0.5, 0.0]]
+    )
+    assert f1(z, F1_DECODER, F1_SOURCES, F1_FEATURES) == pytest.approx(13 / 24, rel=1e-6)
+    perfect = np.stack([F1_SOURCES[:, 0], F1_SOURCES[:, 1]], axis=1)  # (4, 2) = the sources
+    assert f1(perfect, F1_FEATURES, F1_SOURCES, F1_FEATURES) == 1.0
+    out = ground_truth_metrics(z, F1_DECODER, F1_SOURCES, F1_FEATURES, sources_fire=True)
+    assert out["f1"] == pytest.approx(13 / 24, rel=1e-6)
+    # sources that are not firing magnitudes (mixed_sources' sine is never 0): no f1
+    assert math.isnan(ground_truth_metrics(z, F1_DECODER, F1_SOURCES, F1_FEATURES)["f1"])
+    with pytest.raises(ValueError, match="one source per feature"):
+        f1(z, F1_DECODER, F1_SOURCES[:, :1], F1_FEATURES)
+
+
+def test_which_systems_sources_fire():
+    assert Superposition.sources_fire and not MixedSources.sources_fire
+    s = Superposition(n_features=8).labelled_windows(500, np.random.default_rng(0))[1]
+    assert 0 < (s == 0).mean() < 1 and (s[s != 0] >= 0.5).all()  # off: exactly 0, on: ≥ 0.5

@@ -1,14 +1,19 @@
-"""Metrics on hand-made tensors with known answers, plus invariants over random ones."""
+"""Metrics on hand-made tensors with known answers, plus invariants over random ones; the
+families' contract (each family computes exactly its own metrics) and the generated docs."""
 
+import functools
 import math
+from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench import metrics
-from bench.metrics import evaluate
+from bench.metrics import Metric, evaluate
 
 Z = torch.tensor([[0.0, 1.0, 0.0], [0.0, 3.0, 2.0]])  # latent 0 is dead
 W_DEC = torch.tensor([[1.0, 0.0], [0.0, 2.0], [3.0, 0.0]])  # row norms² 1, 4, 9
@@ -45,13 +50,6 @@ def test_all_dead_latents():
     assert (m["dead_frac"], m["variance"], m["variance_alive"], m["l0"]) == (1.0, 0.0, 0.0, 0.0)
 
 
-def test_divergence_ratio_known():
-    a = torch.zeros(3, 2)
-    b = torch.tensor([[1.0, 0.0], [0.0, 2.0], [4.0, 0.0]])
-    assert metrics.divergence_ratio(a, b) == pytest.approx(4.0)
-    assert math.isinf(metrics.divergence_ratio(a, torch.tensor([[0.0, 0], [1, 1], [1, 1]])))
-
-
 @settings(max_examples=40, deadline=None)
 @given(
     n=st.integers(2, 20),
@@ -68,3 +66,177 @@ def test_invariants(n, m, p_zero, seed):
     assert 0.0 <= out["dead_frac"] <= out["sparsity"] + 1e-12
     assert out["variance"] >= 0 and out["decoded_variance"] >= 0
     assert out["variance_alive"] >= out["variance"] - 1e-12
+
+
+@functools.cache
+def _scoring_input(system_name: str, window: int):
+    """A relu SAE trained for one epoch on a tiny dataset of `system_name`, as scoring sees it
+    (`window` 0: the system's own)."""
+    from bench.config import TrainConfig
+    from bench.metrics import ScoringInput
+    from bench.registry import get_system
+    from bench.run.cell import Cell
+    from bench.run.score import trained_model
+    from bench.train import encode_decode
+
+    cfg = TrainConfig(n_train=64, n_test=32, epochs=1, d_sae=16, k=4, window=window, probe_orbits=2)
+    cell = Cell(system_name, "relu", 0, cfg)
+    variant, sae, data, _ = trained_model(cell, "cpu")
+    z, x_hat, w_dec = encode_decode(sae, data.test)
+    system = get_system(system_name)()
+    return ScoringInput(data.test, x_hat, z, w_dec, sae, variant, data, system, cell, "cpu")
+
+
+@pytest.mark.parametrize(("system", "window"), [("henon", 6), ("superposition", 0)])
+def test_every_family_computes_exactly_its_own_metrics(system, window):
+    """Henon has windows, twins and a next observation (every metric but ground truth);
+    superposition has ground truth, and its one-step windows give NaN dynamics."""
+    inputs = _scoring_input(system, window)
+    for family in metrics.FAMILY_MODULES:
+        got = family.compute(inputs)
+        own = [m.name for m in family.METRICS]
+        if family.FAMILY == "ground_truth" and system == "henon":
+            assert got == {}  # no ground truth: no columns at all
+        else:
+            assert sorted(got) == sorted(own), family.FAMILY
+        assert all(isinstance(v, float) for v in got.values())
+    scored = {}
+    for family in metrics.FAMILY_MODULES:
+        scored |= family.compute(inputs)
+    assert scored["fvu"] == metrics.fvu(inputs.x, inputs.x_hat)
+    if system == "superposition":
+        assert math.isnan(scored["state_space_divergence"]) and scored["mcc"] > 0
+        assert 0 <= scored["f1"] <= 1 and 0 <= scored["f1_floor"] <= 1  # its sources fire
+    else:
+        assert all(math.isfinite(scored[m]) for m in ("state_space_divergence", "sensitivity"))
+
+
+def test_the_table_is_the_families_in_order_and_refuses_a_duplicate():
+    names = [m.name for f in metrics.FAMILY_MODULES for m in f.METRICS]
+    assert list(metrics.METRICS) == names
+    assert list(metrics.FAMILIES) == [f.FAMILY for f in metrics.FAMILY_MODULES]
+    twice = SimpleNamespace(FAMILY="core", METRICS=(metrics.METRICS["l0"],))
+    with pytest.raises(ValueError, match="'l0'"):
+        metrics._table((metrics.core, twice))
+    elsewhere = SimpleNamespace(FAMILY="other", METRICS=(metrics.METRICS["l0"],))
+    with pytest.raises(ValueError, match="not of 'other'"):
+        metrics._table((elsewhere,))
+
+
+def test_committed_docs_metrics_md_is_generated_from_metrics():
+    from bench.metrics.docs import metrics_page
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
+    assert docs.read_text(encoding="utf-8") == metrics_page(), "run `make docs`"
+    for m in metrics.METRICS.values():
+        assert f"| `{m.name}` |" in docs.read_text(encoding="utf-8")
+
+
+def _dataset(test_raw: np.ndarray, floor: np.ndarray | None):
+    """A Dataset holding raw held-out windows (n, window, D) (mean 0, std 1) and a floor."""
+    from bench.data import Dataset
+
+    n, window, dim = test_raw.shape
+    flat = torch.from_numpy(test_raw.reshape(n, window * dim))
+    return Dataset(
+        train=flat, test=flat, train_next=None, test_next=None, val=None,
+        mean=np.zeros(window * dim), std=np.ones(window * dim), window=window, dim=dim,
+        twins=None, test_sources=None, features=None, floor=floor,
+    )  # fmt: skip
+
+
+def _cosines(freq: int, window: int = 64) -> np.ndarray:
+    """Two windows (2, window, 1) of cos(2π f t / window + phase)."""
+    t = np.arange(window)
+    return np.stack([np.cos(2 * np.pi * freq * t / window + ph) for ph in (0.0, 1.0)])[..., None]
+
+
+def test_noise_floor_is_each_distribution_metric_against_the_floor_sample():
+    from bench.metrics.state_space import state_space_divergence
+    from systems.logistic import Logistic
+
+    assert [m.name for m in metrics.METRICS.values() if m.distribution] == [
+        "state_space_divergence",
+        "spectrum_distance",
+    ]
+    system = Logistic()  # delay lag 1
+    same = _dataset(_cosines(10), _cosines(10))
+    assert metrics.noise_floor(SimpleNamespace(data=same, system=system)) == {
+        "state_space_divergence": 0.0,
+        "spectrum_distance": 0.0,
+    }
+    # σ = 2 bins turns both single-frequency spectra into the Gaussian g(k) = exp(−k²/8), |k| ≤ 8
+    g = {k: math.exp(-(k**2) / 8) for k in range(-8, 9)}
+    overlap = sum(math.sqrt(g[f - 10] * g[f - 14]) for f in range(33) if abs(f - 12) <= 6)
+    other = _dataset(_cosines(10), _cosines(14))
+    floor = metrics.noise_floor(SimpleNamespace(data=other, system=system))
+    assert floor["spectrum_distance"] == pytest.approx(
+        math.sqrt(1 - overlap / sum(g.values())), rel=1e-9
+    )
+    assert floor["state_space_divergence"] == state_space_divergence(
+        _cosines(10), _cosines(14), lag=1
+    )
+    assert floor["state_space_divergence"] > 0.1
+    no_floor = _dataset(_cosines(10), None)
+    assert metrics.noise_floor(SimpleNamespace(data=no_floor, system=system)) == {}
+    one_step = _dataset(_cosines(10)[:, :1], _cosines(14)[:, :1])  # no delay pair: NaN
+    assert all(
+        math.isnan(v)
+        for v in metrics.noise_floor(SimpleNamespace(data=one_step, system=system)).values()
+    )
+
+
+def test_scoring_records_the_noise_floor(monkeypatch):
+    """train_and_score writes `noise_floor` beside `metrics`: each distribution metric between
+    the held-out windows and the dataset's floor sample (here a second Henon sample)."""
+    from dataclasses import replace
+
+    from bench.metrics.dynamics import spectrum_distance
+    from bench.metrics.state_space import state_space_divergence
+    from bench.run import score
+    from systems.henon import Henon
+
+    inputs = _scoring_input("henon", 6)
+    second = Henon().windows(32, np.random.default_rng(99), 6).reshape(32, 6, 2)  # raw
+    data = replace(inputs.data, floor=second)
+    fitted = (inputs.variant, inputs.model, data, None)
+    monkeypatch.setattr(score, "trained_model", lambda cell, device: fitted)
+    out = score.train_and_score(inputs.cell, "cpu")
+    held_out = data.raw(data.test)
+    assert out["noise_floor"] == {
+        "state_space_divergence": state_space_divergence(held_out, second, Henon().delay_lag),
+        "spectrum_distance": spectrum_distance(held_out, second),
+    }
+    assert (
+        0 < out["noise_floor"]["state_space_divergence"] < out["metrics"]["state_space_divergence"]
+    )
+    monkeypatch.setattr(
+        score, "trained_model", lambda cell, device: (*fitted[:2], inputs.data, None)
+    )
+    assert score.train_and_score(inputs.cell, "cpu")["noise_floor"] == {}  # no floor sample
+
+
+def test_a_distribution_metric_needs_between():
+    broken = Metric("d", "lower", "no way to compare two samples", "core", distribution=True)
+    with pytest.raises(ValueError, match="needs `between`"):
+        metrics._table((SimpleNamespace(FAMILY="core", METRICS=(broken,)),))
+
+
+def test_data_side_values_are_computed_once_per_dataset_object():
+    from bench.metrics.base import DATA_SIDE_ENTRIES, data_side
+
+    calls = []
+
+    def value(tag):
+        calls.append(tag)
+        return tag
+
+    first, second = object(), object()
+    assert data_side(first, "v", lambda: value(1)) == 1
+    assert data_side(first, "v", lambda: value(2)) == 1  # kept: not recomputed
+    assert data_side(second, "v", lambda: value(3)) == 3  # another dataset: its own value
+    assert data_side(first, "w", lambda: value(4)) == 4  # another name
+    assert calls == [1, 3, 4]
+    for _ in range(DATA_SIDE_ENTRIES):  # older entries make room
+        data_side(object(), "v", lambda: 0)
+    assert data_side(first, "v", lambda: value(5)) == 5 and calls[-1] == 5

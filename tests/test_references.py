@@ -103,6 +103,33 @@ def test_omp_edge_cases():
     assert [omp_k(v, 8) for v in (0.0, 2.5, 3.49, 100.0, float("nan"))] == [1, 3, 3, 8, 1]
 
 
+@pytest.mark.parametrize(
+    ("m", "d", "n", "k"), [(48, 64, 30, 40), (64, 12, 30, 10), (9, 3, 20, 9), (16, 16, 1, 16)]
+)
+def test_gram_omp_is_scikit_learns_gram_omp_bit_for_bit(m, d, n, k):
+    """Dense (k near d), overcomplete, k = m with dependent atoms (early stops), one sample."""
+    import warnings
+
+    from sklearn.linear_model import orthogonal_mp_gram
+
+    from baselines.omp import gram_omp
+
+    rng = np.random.default_rng(m + d)
+    atoms = rng.standard_normal((m, d))
+    atoms /= np.linalg.norm(atoms, axis=1, keepdims=True)
+    x = rng.standard_normal((n, d))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ref = orthogonal_mp_gram(atoms @ atoms.T, atoms @ x.T, n_nonzero_coefs=k)
+    got = gram_omp(atoms @ atoms.T, atoms @ x.T, k)
+    np.testing.assert_array_equal(got, ref.reshape(m, n))
+    pairs = np.concatenate([atoms[:4], -atoms[:4]])  # ± pairs: dependent after 4 atoms
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ref = orthogonal_mp_gram(pairs @ pairs.T, pairs @ x.T, n_nonzero_coefs=8)
+    np.testing.assert_array_equal(gram_omp(pairs @ pairs.T, pairs @ x.T, 8), ref.reshape(8, n))
+
+
 def test_gap_is_zero_for_an_encoder_that_is_omp_on_its_own_dictionary():
     w, b, _ = sparse_data(n=1, d=12, m=20, k=1, seed=4)
     x = torch.randn(80, 12, generator=torch.Generator().manual_seed(5), dtype=torch.float64)

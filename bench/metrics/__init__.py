@@ -1,173 +1,87 @@
-"""The benchmark's metrics: one table of every metric with its direction and formula.
+"""The benchmark's metrics: the families, listed once, and the table they make.
 
-The functions live beside this table, one module per family (`core`: sparsity and
-reconstruction). The table is the single source of the README's metric table and of the
-leaderboard's ranking. Nothing here trains, loads or stores anything.
+A family is a module (see `bench.metrics.base`) exporting `FAMILY`, `TITLE`, `METRICS` and
+`compute(inputs)`; `FAMILY_MODULES` below is the one place a family is named. From it come
+`METRICS` (every metric with its direction and formula, in family order: the leaderboard's
+ranking and columns, and docs/metrics.md, written by `make docs` from `metrics_markdown`) and
+`FAMILIES` (section key → title). Scoring (`bench.run.score`) loops over `FAMILY_MODULES` and
+adds `noise_floor`: every distribution metric between two samples of the data.
+Adding a metric: a `Metric` entry and its value in one family's `compute` (or a new family
+module and its line here), plus its known-answer test. Nothing here trains, loads or stores.
 """
 
-from dataclasses import dataclass
-from typing import Literal
+from types import ModuleType
 
-from bench.metrics.core import (
-    EPS,
-    dead_mask,
-    divergence_ratio,
-    evaluate,
-    fvu,
-    l0,
-    latent_variances,
-    sparsity,
-)
+from bench.metrics import core, dynamics, ground_truth, saebench
+from bench.metrics.base import Metric, ScoringInput, data_side
+from bench.metrics.core import EPS, dead_mask, evaluate, fvu, l0, latent_variances, sparsity
 
 __all__ = [
+    "DIRECTION",
     "EPS",
+    "FAMILIES",
+    "FAMILY_MODULES",
     "METRICS",
     "Metric",
+    "ScoringInput",
     "dead_mask",
-    "divergence_ratio",
     "evaluate",
     "fvu",
     "l0",
     "latent_variances",
+    "metrics_markdown",
+    "noise_floor",
     "sparsity",
 ]
 
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    better: Literal["higher", "lower", "one"] | None  # "one": closer to 1; None: reported
-    formula: str
-    family: str = "core"  # the README's and the page's section: core, saebench, dynamics, ...
-    per_system: bool = False  # a property of the system's data, the same for every SAE
+FAMILY_MODULES: tuple[ModuleType, ...] = (core, saebench, dynamics, ground_truth)
 
 
-def _table(*metrics: Metric) -> dict[str, Metric]:
-    return {m.name: m for m in metrics}
+def _table(families: tuple[ModuleType, ...]) -> dict[str, Metric]:
+    """name → Metric over the families, refusing a name twice or a metric filed elsewhere."""
+    table: dict[str, Metric] = {}
+    for family in families:
+        for m in family.METRICS:
+            if m.name in table or m.family != family.FAMILY:
+                raise ValueError(f"metric {m.name!r}: a duplicate or not of {family.FAMILY!r}")
+            if m.distribution != (m.between is not None):
+                raise ValueError(f"metric {m.name!r}: a distribution metric needs `between`")
+            table[m.name] = m
+    return table
 
 
-METRICS: dict[str, Metric] = _table(
-    Metric("sparsity", None, "mean over all entries of [|Z| < ε]"),
-    Metric("l0", None, "mean over rows of #{j : |Z_ij| ≥ ε}"),
-    Metric("dead_frac", "lower", "share of latents j with |Z_ij| < ε on every held-out row"),
-    Metric("variance", "higher", "mean_j Var_i(Z_ij), population (ddof = 0) (the seed's claim)"),
-    Metric("variance_alive", None, "the same mean over latents that are not dead (0 if none)"),
-    Metric("decoded_variance", None, "mean_j Var_i(Z_ij) · ‖W_dec[j]‖² (scale-free: input units)"),
-    Metric("mse", "lower", "mean over all entries of (X − X̂)²"),
-    Metric("fvu", "lower", "Σ(X − X̂)² / Σ(X − mean_rows X)²"),
-    Metric("explained_variance", "higher", "1 − fvu"),
-    Metric("score", "higher", "variance / (1 − sparsity + 0.01) (the seed paper's score)"),
-    # SAEBench core parity
-    Metric("shrinkage", "one", "E‖x̂‖² / E⟨x, x̂⟩ (relative reconstruction bias)", "saebench"),
-    Metric("cossim", "higher", "mean over rows of cos(x, x̂)", "saebench"),
-    Metric("l2_ratio", "one", "mean over rows of ‖x̂‖ / ‖x‖", "saebench"),
-    Metric(
-        "decoder_max_cos",
-        "lower",
-        "mean over latents j of max_{i≠j} |cos(W_dec[i], W_dec[j])| (redundancy)",
-        "saebench",
-    ),
-    Metric(
-        "encoder_spectral_norm",
-        None,
-        "largest singular value of the effective encoder matrix (— without one)",
-        "saebench",
-    ),
-    Metric(
-        "omp_fvu",
-        "lower",
-        "FVU of OMP on the SAE's own decoder rows and bias at round(L0) non-zeros",
-        "saebench",
-    ),
-    Metric(
-        "amortization_gap",
-        "lower",
-        "fvu − omp_fvu: what the amortised encoder loses to optimal sparse inference",
-        "saebench",
-    ),
-    # dynamics
-    Metric(
-        "state_space_divergence",
-        "lower",
-        "KL(p ‖ q) of 30 × 30 delay-plane (o_t, o_{t+ℓ}) histograms, data p vs reconstruction q",
-        "dynamics",
-    ),
-    Metric(
-        "spectrum_distance",
-        "lower",
-        "Hellinger distance of smoothed (σ = 2 bins) power spectra, mean over components",
-        "dynamics",
-    ),
-    Metric(
-        "lyapunov_ratio",
-        "one",
-        "growth rate of twin-orbit latent distances / that of input distances",
-        "dynamics",
-    ),
-    Metric(
-        "sensitivity",
-        "one",
-        "median ‖x̂(a) − x̂(b)‖ / ‖a − b‖ over twin windows before saturation",
-        "dynamics",
-    ),
-    Metric(
-        "forecast_r2",
-        "higher",
-        "held-out R² of a ridge probe from a window's latents to its next observation",
-        "dynamics",
-    ),
-    Metric(
-        "forecast_r2_input",
-        None,
-        "the same ridge probe on the raw window",
-        "dynamics",
-        per_system=True,
-    ),
-    Metric(
-        "input_lyapunov",
-        None,
-        "λ₁ measured through the windows: input growth rate / Δt (per time unit)",
-        "dynamics",
-        per_system=True,
-    ),
-    # ground truth
-    Metric(
-        "mcc",
-        "higher",
-        "mean |cos| of decoder rows and true features, Hungarian-matched (sae-lens)",
-        "ground_truth",
-    ),
-    Metric(
-        "uniqueness",
-        "higher",
-        "share of true features matched by distinct latents (sae-lens)",
-        "ground_truth",
-    ),
-    Metric(
-        "source_corr",
-        "higher",
-        "mean over true sources of the best |Pearson r| of any latent with it",
-        "ground_truth",
-    ),
-    Metric("mcc_floor", None, "mcc of the same SAE untrained", "ground_truth"),
-    Metric("uniqueness_floor", None, "uniqueness of the same SAE untrained", "ground_truth"),
-    Metric("source_corr_floor", None, "source_corr of the same SAE untrained", "ground_truth"),
-)
-
-FAMILIES = {
-    "core": "Sparsity and reconstruction",
-    "saebench": "SAEBench core parity and the amortisation gap",
-    "dynamics": "Dynamics: does it keep the chaos?",
-    "ground_truth": "Ground truth (systems that declare it)",
-}
+METRICS: dict[str, Metric] = _table(FAMILY_MODULES)
+FAMILIES: dict[str, str] = {family.FAMILY: family.TITLE for family in FAMILY_MODULES}
 DIRECTION = {"higher": "higher", "lower": "lower", "one": "closer to 1", None: "reported"}
 
 
-def metrics_markdown() -> str:
-    """The README's metric table, generated from METRICS (a test checks the README holds it)."""
+def noise_floor(inputs: ScoringInput) -> dict[str, float]:
+    """Each distribution metric between the held-out windows and `Dataset.floor`, a second
+    held-out sample of the system from an independent stream (raw (n, window, D)): what a
+    perfect model scores at this sample size. {} for a dataset without a floor."""
+    data = inputs.data
+    if data.floor is None:
+        return {}
+
+    def between_samples() -> dict[str, float]:
+        held_out = data.raw(data.test)  # (n, window, D)
+        return {
+            m.name: m.between(held_out, data.floor, inputs.system)
+            for m in METRICS.values()
+            if m.distribution
+        }
+
+    return dict(data_side(data, "noise_floor", between_samples))
+
+
+def metrics_markdown(family: str | None = None) -> str:
+    """The metric table (of one family, or of all) as markdown, generated from METRICS."""
     lines = ["| metric | definition | better |", "|---|---|---|"]
     for m in METRICS.values():
+        if family is not None and m.family != family:
+            continue
         formula = m.formula.replace("|", "\\|")
         scope = " (per system)" if m.per_system else ""
+        scope += " (distribution metric: read against its noise floor)" if m.distribution else ""
         lines.append(f"| `{m.name}` | {formula}{scope} | {DIRECTION[m.better]} |")
     return "\n".join(lines)

@@ -1,11 +1,29 @@
-"""Reconstruction and sparsity metrics of one SAE on the held-out split, as pure functions.
+"""The `core` metric family: sparsity and reconstruction of one SAE on the held-out split.
 
 x, x_hat (n, d_in) in the standardised input space; z (n, m) the latents the decoder sees;
 w_dec (m, d_in) the effective decoder rows, so that x_hat = z @ w_dec + b. All in float64.
-Nothing here trains, loads or stores anything.
+Pure functions, the family's table entries and its `compute`. Nothing here trains, loads or
+stores anything.
 """
 
 import torch
+
+from bench.metrics.base import Metric, ScoringInput
+
+FAMILY = "core"
+TITLE = "Sparsity and reconstruction"
+METRICS = (
+    Metric("sparsity", None, "mean over all entries of [|Z| < ε]"),
+    Metric("l0", None, "mean over rows of #{j : |Z_ij| ≥ ε}"),
+    Metric("dead_frac", "lower", "share of latents j with |Z_ij| < ε on every held-out row"),
+    Metric("variance", "higher", "mean_j Var_i(Z_ij), population (ddof = 0) (the seed's claim)"),
+    Metric("variance_alive", None, "the same mean over latents that are not dead (0 if none)"),
+    Metric("decoded_variance", None, "mean_j Var_i(Z_ij) · ‖W_dec[j]‖² (scale-free: input units)"),
+    Metric("mse", "lower", "mean over all entries of (X − X̂)²"),
+    Metric("fvu", "lower", "Σ(X − X̂)² / Σ(X − mean_rows X)²"),
+    Metric("explained_variance", "higher", "1 − fvu"),
+    Metric("score", "higher", "variance / (1 − sparsity + 0.01) (the seed paper's score)"),
+)
 
 EPS = 1e-6  # |z| below this counts as zero
 
@@ -36,16 +54,10 @@ def fvu(x: torch.Tensor, x_hat: torch.Tensor) -> float:
     return (residual / total).item()
 
 
-def divergence_ratio(a: torch.Tensor, b: torch.Tensor) -> float:
-    """‖a_W − b_W‖ / ‖a_1 − b_1‖ for two sequences of W encodings (W, m) (or inputs (W, d_in))."""
-    dist = (a.double() - b.double()).norm(dim=1)  # (W,)
-    return (dist[-1] / dist[0]).item() if dist[0] > 0 else float("inf")
-
-
 def evaluate(
     x: torch.Tensor, x_hat: torch.Tensor, z: torch.Tensor, w_dec: torch.Tensor
 ) -> dict[str, float]:
-    """Every held-out metric of one trained SAE (divergence ratios come from `divergence_ratio`)."""
+    """The family's metrics of one SAE from x, x_hat (n, d_in), z (n, m), w_dec (m, d_in)."""
     var = latent_variances(z)  # (m,)
     alive = ~dead_mask(z)
     s = sparsity(z)
@@ -63,3 +75,7 @@ def evaluate(
         "explained_variance": 1.0 - f,
         "score": variance / (1.0 - s + 0.01),
     }
+
+
+def compute(inputs: ScoringInput) -> dict[str, float]:
+    return evaluate(inputs.x, inputs.x_hat, inputs.z, inputs.w_dec)

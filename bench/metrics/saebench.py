@@ -1,13 +1,50 @@
-"""SAEBench's core metrics of one SAE on the held-out split, as pure functions.
+"""The `saebench` metric family: SAEBench's core metrics and the amortisation gap.
 
 x, x_hat (n, d_in) in the standardised input space; w_dec (m, d_in) the effective decoder rows
 (`bench.train.encode_decode`); w_enc (d_in, m) the effective encoder matrix. All in float64.
-Definitions are those of DESIGN.md, "SAEBench core parity". Nothing here trains or stores.
+SAEBench core parity as SAEBench's `core` evaluation defines it (the formulas are in `METRICS`);
+the amortisation gap against OMP on the SAE's own decoder comes from
+`bench.metrics.sparse_inference`. Pure functions, the family's table entries and its
+`compute`. Nothing here trains or stores.
 """
 
 import math
 
 import torch
+
+from bench.metrics.base import Metric, ScoringInput
+
+FAMILY = "saebench"
+TITLE = "SAEBench core parity and the amortisation gap"
+METRICS = (
+    Metric("shrinkage", "one", "E‖x̂‖² / E⟨x, x̂⟩ (relative reconstruction bias)", FAMILY),
+    Metric("cossim", "higher", "mean over rows of cos(x, x̂)", FAMILY),
+    Metric("l2_ratio", "one", "mean over rows of ‖x̂‖ / ‖x‖", FAMILY),
+    Metric(
+        "decoder_max_cos",
+        "lower",
+        "mean over latents j of max_{i≠j} |cos(W_dec[i], W_dec[j])| (redundancy)",
+        FAMILY,
+    ),
+    Metric(
+        "encoder_spectral_norm",
+        None,
+        "largest singular value of the effective encoder matrix (— without one)",
+        FAMILY,
+    ),
+    Metric(
+        "omp_fvu",
+        "lower",
+        "FVU of OMP on the SAE's own decoder rows and bias at round(L0) non-zeros",
+        FAMILY,
+    ),
+    Metric(
+        "amortization_gap",
+        "lower",
+        "fvu − omp_fvu: what the amortised encoder loses to optimal sparse inference",
+        FAMILY,
+    ),
+)
 
 ZERO_NORM = 1e-12  # a row whose norm is at most this is "all zero"
 
@@ -80,7 +117,7 @@ def encoder_spectral_norm(w_enc: torch.Tensor | None) -> float:
 def saebench_metrics(
     x: torch.Tensor, x_hat: torch.Tensor, w_dec: torch.Tensor, model
 ) -> dict[str, float]:
-    """The five SAEBench core-parity metrics of one SAE cell (see the module docstring)."""
+    """The five SAEBench core-parity metrics of one SAE cell (formulas in `METRICS`)."""
     return {
         "shrinkage": shrinkage(x, x_hat),
         "cossim": cossim(x, x_hat),
@@ -88,3 +125,15 @@ def saebench_metrics(
         "decoder_max_cos": decoder_max_cos(w_dec),
         "encoder_spectral_norm": encoder_spectral_norm(effective_encoder(model)),
     }
+
+
+def compute(inputs: ScoringInput) -> dict[str, float]:
+    """Parity metrics, then OMP at the cell's rounded held-out L0 on its effective decoder."""
+    from bench.metrics.core import l0
+    from bench.metrics.sparse_inference import amortization_gap, decoder_bias
+
+    x, x_hat, w_dec = inputs.x, inputs.x_hat, inputs.w_dec
+    out = saebench_metrics(x, x_hat, w_dec, inputs.model)
+    bias = decoder_bias(inputs.model, w_dec.shape[0])
+    omp_fvu, gap = amortization_gap(x, x_hat, w_dec, bias, l0(inputs.z))
+    return out | {"omp_fvu": omp_fvu, "amortization_gap": gap}
