@@ -10,6 +10,7 @@ from systems import (  # noqa: F401  (this order is the listing order)
     mackey_glass,
     superposition,
     mixed_sources,
+    synth_hierarchy,
 )
 from systems.file_series import register_file_series
 
