@@ -32,6 +32,8 @@ rounded like `ground_truth.unit_rows`. A torch release that changes its CPU RNG 
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -135,7 +137,8 @@ class SynthHierarchy(GroundTruthSystem):
         """Draw n · steps samples from the toolkit's generator seeded by the first key."""
         n, generator = len(state), self.model.activation_generator
         total = n * steps
-        with torch.random.fork_rng(devices=[]):  # the caller's torch stream stays as it was
+        # the caller's torch stream stays as it was
+        with torch.random.fork_rng(devices=[]), _one_thread():
             torch.random.default_generator.manual_seed(int(state[0, 0]))
             draws = [generator.sample(min(CHUNK, total - i)) for i in range(0, total, CHUNK)]
             final = torch.randint(0, KEY_LIMIT, (n, 1), dtype=torch.float64)
@@ -201,7 +204,8 @@ def _model(params: tuple):
     level = toolkit_log.level
     toolkit_log.setLevel(logging.ERROR)  # probability clamping by the compensation: expected
     try:
-        return SyntheticModel(cfg, feature_dict=dictionary)
+        with _one_thread():
+            return SyntheticModel(cfg, feature_dict=dictionary)
     finally:
         toolkit_log.setLevel(level)
 
@@ -212,10 +216,24 @@ def _dictionary(n_features: int, dim: int, seed: int):
     settings), without its progress bar; shared by configurations that differ elsewhere."""
     from sae_lens.synthetic import FeatureDictionary, orthogonal_initializer
 
-    return FeatureDictionary(
-        num_features=n_features,
-        hidden_dim=dim,
-        bias=False,
-        initializer=orthogonal_initializer(num_steps=ORTHO_STEPS, lr=ORTHO_LR),
-        seed=seed,
-    )
+    with _one_thread():
+        return FeatureDictionary(
+            num_features=n_features,
+            hidden_dim=dim,
+            bias=False,
+            initializer=orthogonal_initializer(num_steps=ORTHO_STEPS, lr=ORTHO_LR),
+            seed=seed,
+        )
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """torch on one thread for the toolkit's many small tensor ops (then back as it was):
+    measured on the 2 shared cores, 2 threads cost 3× (sampling) to 20× (the orthogonaliser)
+    the CPU time of 1."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

@@ -11,7 +11,7 @@ import torch
 
 from bench.data import data_rng
 from bench.errors import BenchError
-from systems.synth_hierarchy import SynthHierarchy
+from systems.synth_hierarchy import SynthHierarchy, _one_thread
 
 N = 12000  # samples for the statistics: a rate's sd ≤ 0.0046
 
@@ -118,7 +118,8 @@ def test_features_are_unit_rows_of_the_toolkits_own_dictionary(default):
     system = default[0]
     f = system.step_features()
     np.testing.assert_allclose(np.linalg.norm(f, axis=1), 1.0, rtol=1e-12)
-    toolkit = SyntheticModel(system.model.cfg)  # builds its own dictionary from the same config
+    with _one_thread():  # builds its own dictionary from the same config
+        toolkit = SyntheticModel(system.model.cfg)
     vectors = toolkit.feature_dict.feature_vectors.detach().double().numpy()
     np.testing.assert_allclose(f, vectors, atol=1e-6)
     assert torch.equal(
@@ -127,11 +128,11 @@ def test_features_are_unit_rows_of_the_toolkits_own_dictionary(default):
     )
 
 
-def test_reproducible_from_the_seed_and_the_callers_torch_state_is_untouched():
+def test_reproducible_from_the_seed_and_the_callers_torch_settings_are_untouched():
     system = SynthHierarchy()
-    before = torch.get_rng_state()
+    before, threads = torch.get_rng_state(), torch.get_num_threads()
     a = system.labelled_windows(300, np.random.default_rng(1))
-    assert torch.equal(torch.get_rng_state(), before)
+    assert torch.equal(torch.get_rng_state(), before) and torch.get_num_threads() == threads
     b = system.labelled_windows(300, np.random.default_rng(1))
     c = system.labelled_windows(300, np.random.default_rng(2))
     np.testing.assert_array_equal(a[0], b[0])
