@@ -27,6 +27,7 @@ BUILTINS = (
     "systems.mackey_glass",
     "systems.superposition",
     "systems.mixed_sources",
+    "systems.synth_hierarchy",
     "baselines.sae_lens_saes",
     "baselines.pca",
     "baselines.sparse_coding",
