@@ -77,6 +77,7 @@ class SynthHierarchy(GroundTruthSystem):
     window = 1
     lyapunov = 0.0  # i.i.d. samples: no dynamics
     time_unit = "sample"
+    sources_fire = True  # a magnitude is 0 exactly when its feature is off
     transient = 0
 
     @property
