@@ -81,7 +81,7 @@ def _scoring_input(system_name: str, window: int):
 
     cfg = TrainConfig(n_train=64, n_test=32, epochs=1, d_sae=16, k=4, window=window, probe_orbits=2)
     cell = Cell(system_name, "relu", 0, cfg)
-    variant, sae, data, _ = trained_model(cell, "cpu")
+    variant, sae, data, _, _ = trained_model(cell, "cpu")
     z, x_hat, w_dec = encode_decode(sae, data.test)
     system = get_system(system_name)()
     return ScoringInput(data.test, x_hat, z, w_dec, sae, variant, data, system, cell, "cpu")
@@ -199,7 +199,7 @@ def test_scoring_records_the_noise_floor(monkeypatch):
     inputs = _scoring_input("henon", 6)
     second = Henon().windows(32, np.random.default_rng(99), 6).reshape(32, 6, 2)  # raw
     data = replace(inputs.data, floor=second)
-    fitted = (inputs.variant, inputs.model, data, None)
+    fitted = score.Fitted(inputs.variant, inputs.model, data, None, None)
     monkeypatch.setattr(score, "trained_model", lambda cell, device: fitted)
     out = score.train_and_score(inputs.cell, "cpu")
     held_out = data.raw(data.test)
@@ -211,7 +211,7 @@ def test_scoring_records_the_noise_floor(monkeypatch):
         0 < out["noise_floor"]["state_space_divergence"] < out["metrics"]["state_space_divergence"]
     )
     monkeypatch.setattr(
-        score, "trained_model", lambda cell, device: (*fitted[:2], inputs.data, None)
+        score, "trained_model", lambda cell, device: fitted._replace(data=inputs.data)
     )
     assert score.train_and_score(inputs.cell, "cpu")["noise_floor"] == {}  # no floor sample
 

@@ -20,7 +20,7 @@ from typing import Any
 from bench.config import TrainConfig
 from bench.errors import BenchError
 from bench.metrics import l0 as mean_l0
-from bench.train import encode_decode, fit
+from bench.train import encode_decode, fit_tracked
 
 TOLERANCE = 0.05  # on the calibration windows; the leaderboard shows the held-out L0 beside it
 MAX_TRIALS = 12
@@ -29,9 +29,9 @@ MIN_STEP = 1.01  # a step shortened below this factor means the valid range ends
 
 
 def calibrate(variant, train, val, *, cfg: TrainConfig, device: str, seed: int):
-    """(calibrated variant, its trained inference SAE, a record of the search).
-
-    train (n_train, d_in) fits each trial; val (n_val, d_in) measures its L0."""
+    """(calibrated variant, its trained inference SAE, its learning curve, a record of the
+    search). train (n_train, d_in) fits each trial; val (n_val, d_in) measures its L0 (and
+    the learning curve)."""
     field, target = variant.sparsity_field, cfg.target_l0
     lower_is_denser = variant.denser_when == "lower"
     coef = getattr(variant, field)
@@ -39,12 +39,12 @@ def calibrate(variant, train, val, *, cfg: TrainConfig, device: str, seed: int):
     trials: list[dict[str, Any]] = []
     for _ in range(MAX_TRIALS):
         candidate = replace(variant, **{field: coef})
-        sae = fit(candidate, train, cfg, device, seed)
+        sae, curve = fit_tracked(candidate, train, val, cfg, device, seed)
         l0 = mean_l0(encode_decode(sae, val)[0])
         trials.append({field: coef, "val_l0": l0})
         if abs(l0 - target) <= TOLERANCE * target:
             record = {"field": field, "coefficient": coef, "target_l0": target, "val_l0": l0}
-            return candidate, sae, record | {"trials": trials}
+            return candidate, sae, curve, record | {"trials": trials}
         if l0 > target:
             too_dense = (coef, l0)
         else:

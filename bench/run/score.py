@@ -11,7 +11,7 @@ neither plans cells nor stores records, and names no metric.
 """
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from baselines.base import calibrated, reads_k
 from bench.errors import BenchError
@@ -21,25 +21,35 @@ from bench.run.cell import Cell
 DIVERGED_FVU = 10.0  # a held-out FVU above this (10× the mean window's) is a diverged training
 
 
-def trained_model(cell: Cell, device: str):
-    """(its variant, the cell's fitted inference model, its Dataset, calibration record or None)."""
+class Fitted(NamedTuple):
+    """A cell's fitted model and what came with it."""
+
+    variant: Any  # the SAE variant (calibrated, for a matched-L0 cell)
+    model: Any  # the inference model (a sae-lens SAE, or a reference's fitted model)
+    data: Any  # the cell's `bench.data.Dataset`
+    curve: Any  # `bench.train.Curve` of its training; None for closed-form references
+    calibration: dict | None  # the calibration search's record, for a matched-L0 cell
+
+
+def trained_model(cell: Cell, device: str) -> Fitted:
+    """The cell's variant fitted on its training windows (trained, calibrated or closed-form)."""
     from bench.data import make_dataset
     from bench.run.calibrate import calibrate
-    from bench.train import fit
+    from bench.train import fit_tracked
 
     system = get_system(cell.system)(**cell.system_params)
     variant = get_sae(cell.sae)(**cell.sae_params)
     data = make_dataset(system, cell.config, cell.seed)
-    calibration = None
+    curve, calibration = None, None
     if cell.config.target_l0 and calibrated(variant):
-        variant, sae, calibration = calibrate(
+        variant, sae, curve, calibration = calibrate(
             variant, data.train, data.val, cfg=cell.config, device=device, seed=cell.seed
         )
     else:
         sae = variant.fit(data.train, cell.config, device, cell.seed)
         if sae is None:
-            sae = fit(variant, data.train, cell.config, device, cell.seed)
-    return variant, sae, data, calibration
+            sae, curve = fit_tracked(variant, data.train, data.val, cell.config, device, cell.seed)
+    return Fitted(variant, sae, data, curve, calibration)
 
 
 def train_and_score(cell: Cell, device: str, save_dir: Path | None = None) -> dict[str, Any]:
@@ -47,9 +57,9 @@ def train_and_score(cell: Cell, device: str, save_dir: Path | None = None) -> di
     With `save_dir`, the fitted model is kept in save_dir/<cell key>/ (`bench.run.save`)."""
     from bench.metrics import FAMILY_MODULES, ScoringInput, noise_floor
     from bench.metrics.core import fvu
-    from bench.train import encode_decode
+    from bench.train import convergence, encode_decode
 
-    variant, sae, data, calibration = trained_model(cell, device)
+    variant, sae, data, curve, calibration = trained_model(cell, device)
     z, x_hat, w_dec = encode_decode(sae, data.test)
     held_out_fvu = fvu(data.test, x_hat)
     if held_out_fvu > DIVERGED_FVU:
@@ -75,7 +85,12 @@ def train_and_score(cell: Cell, device: str, save_dir: Path | None = None) -> di
         "noise_floor": noise_floor(inputs),
         "calibration": calibration,
         "l0_control": control,
+        "curve": None if curve is None else curve.as_record(),
+        "converged": None,
+        "overfit": None,
     }
+    if curve is not None:
+        out["converged"], out["overfit"] = convergence(curve.samples, curve.val_fvu)
     if save_dir is not None:
         from bench.run.save import save_sae
 
