@@ -216,7 +216,9 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("experiment", help="evolution | k-ablation | henon | divergence | all")
     rep.add_argument("--seeds", type=int, default=5, help="seeds per model (default: 5)")
     rep.add_argument(
-        "--out", default="results/reproduction", help="directory for tables (default: %(default)s)"
+        "--out",
+        default="results/latest/reproduction",
+        help="directory for tables (default: %(default)s, git-ignored)",
     )
     rep.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
     rep.set_defaults(func=cmd_reproduce)
