@@ -221,14 +221,17 @@ def parser() -> argparse.ArgumentParser:
     )
     lb.set_defaults(func=cmd_leaderboard)
 
-    rnd = sub.add_parser("randomness", help="NIST SP 800-22 on bits drawn from SAE latents")
+    rnd = sub.add_parser(
+        "randomness", help="NIST SP 800-22 (and dieharder) on bits drawn from SAE latents"
+    )
     rnd.add_argument("--systems", nargs="+", metavar="NAME", help="default: all")
     rnd.add_argument("--saes", nargs="+", metavar="NAME", help="names or groups (default: all)")
     rnd.add_argument("--bits", type=int, default=1_000_000, help="bits per stream (default 1e6)")
     rnd.add_argument(
         "--out",
         default="results/latest/randomness",
-        help="directory for randomness.{md,csv} (default: %(default)s, git-ignored)",
+        help="directory for randomness.md, .csv and dieharder.csv (default: %(default)s, "
+        "git-ignored)",
     )
     rnd.add_argument(
         "--battery",

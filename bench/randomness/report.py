@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bench.randomness.dieharder import VERDICTS, TestRun
 from bench.randomness.nist import ALPHA, TEST_NAMES, TestResult, summary
+from bench.randomness.windows import CHUNK, RUN_FACTOR
 
 
 @dataclass
@@ -122,7 +123,10 @@ def nist_markdown(streams: list[Stream], bits: int, seed: int) -> list[str]:
     lines = [
         "# Randomness of bits drawn from SAE latents (NIST SP 800-22 Rev. 1a)",
         "",
-        f"{bits:,} bits per stream (its first bits), seed {seed}, α = {ALPHA}. A test with "
+        f"{bits:,} bits per stream (its first bits), seed {seed}, α = {ALPHA}. A stream reads "
+        f"fresh windows, one from each of {CHUNK} trajectories per chunk, each trajectory "
+        f"settled once and run for {RUN_FACTOR} transients' worth of windows; threshold's medians "
+        f"and lsb's ranges come from a separate {CHUNK}-window calibration chunk. A test with "
         'several p-values passes by NIST\'s proportion rule on its own p-values; "passed" counts '
         "tests that pass of those that apply (n/a: below the test's minimum length, or random "
         "excursions with fewer than 500 cycles). Smallest p: over every p-value of every test "
