@@ -114,7 +114,7 @@ def test_reports_carry_dieharder_beside_nist(tmp_path):
     sae = Stream("sae", "lorenz96", "topk", "k1", "lsb", 1000, 40, dieharder_s=99.0)
     sae.dieharder = [stuck]
     names = ["diehard_parking_lot", "diehard_birthdays"]
-    paths = report.write_reports([good, sae], tmp_path, 1000, 0, names)
+    paths = report.write_reports([good, sae], tmp_path, 1000, 0, tests=names)
     assert [p.name for p in paths] == ["randomness.md", "randomness.csv", "dieharder.csv"]
     md = paths[0].read_text()
     assert "tests diehard_parking_lot, diehard_birthdays, each at dieharder's default" in md

@@ -148,6 +148,6 @@ def run(
                 row = Stream("sae", cell.system, cell.sae, cell.key, name, 0, 0)
                 add(row, lambda n=name, r=subject: latent_stream(r, n, seed))
     names = [t.name for t in tests] if battery == "dieharder" else None
-    paths = write_reports(streams, Path(out_dir), bits, seed, names)
+    paths = write_reports(streams, Path(out_dir), bits, seed, tests=names)
     console.print(f"wrote {Path(out_dir)}/: " + ", ".join(p.name for p in paths), highlight=False)
     return streams

@@ -185,7 +185,7 @@ def dieharder_markdown(streams: list[Stream], tests: list[str]) -> list[str]:
     return lines
 
 
-def markdown(streams: list[Stream], bits: int, seed: int, tests: list[str] | None = None) -> str:
+def markdown(streams: list[Stream], bits: int, seed: int, *, tests: list[str] | None = None) -> str:
     lines = nist_markdown(streams, bits, seed)
     if any(s.dieharder for s in streams):
         lines += dieharder_markdown(streams, tests or [])
@@ -193,13 +193,13 @@ def markdown(streams: list[Stream], bits: int, seed: int, tests: list[str] | Non
 
 
 def write_reports(
-    streams: list[Stream], out_dir: Path, bits: int, seed: int, tests: list[str] | None = None
+    streams: list[Stream], out_dir: Path, bits: int, seed: int, *, tests: list[str] | None = None
 ) -> list[Path]:
     """Writes out_dir/randomness.md, randomness.csv and, where dieharder ran, dieharder.csv;
     returns their paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md, table = out_dir / "randomness.md", out_dir / "randomness.csv"
-    md.write_text(markdown(streams, bits, seed, tests))
+    md.write_text(markdown(streams, bits, seed, tests=tests))
     write_csv(streams, table)
     paths = [md, table]
     if any(s.dieharder for s in streams):

@@ -33,7 +33,7 @@ class FreshWindows:
     """Endless chunks of raw windows (chunk, window · D) float64 of `system`; `rng` draws the
     starts of every generation of trajectories."""
 
-    def __init__(self, system, window: int, rng: np.random.Generator, chunk: int = CHUNK):
+    def __init__(self, system, window: int, rng: np.random.Generator, *, chunk: int = CHUNK):
         self.system, self.window, self.rng, self.chunk = system, window, rng, chunk
         self.lifetime = lifetime_windows(system.transient, window)
         self.state: np.ndarray | None = None  # (chunk, *state): where the trajectories are
