@@ -1,4 +1,4 @@
-"""`chaos-sae-bench`: list, run, leaderboard, randomness, reproduce.
+"""`chaos-sae-bench`: list, run, leaderboard, randomness, stream, reproduce.
 
 Parses arguments, turns every `BenchError` into one line on stderr and exit status 2 (`--debug`
 shows the traceback), prints warnings as one line each, and keeps heavy imports (torch,
@@ -111,6 +111,7 @@ def cmd_randomness(args: argparse.Namespace) -> None:
     from bench.randomness import command
     from bench.registry import sae_names, system_names
 
+    command.check(args.bits, tuple(args.extractions), args.battery)
     command.run(
         args.systems or system_names(),
         sae_names(args.saes or ["all"]),
@@ -120,7 +121,30 @@ def cmd_randomness(args: argparse.Namespace) -> None:
         seed=args.seed,
         save_saes_dir=args.save_saes,
         extractions=tuple(args.extractions),
+        battery=args.battery,
+        profile_name=args.profile,
+        console=console,
     )
+
+
+def cmd_stream(args: argparse.Namespace) -> None:
+    from bench.device import resolve_device
+    from bench.randomness import emit
+
+    emit.check_bits(args.bits)
+    stream = emit.open_stream(
+        system=args.system,
+        sae=args.sae,
+        saved=args.saved,
+        control=args.control,
+        extraction=args.extraction,
+        profile_name=args.profile,
+        seed=args.seed,
+        device=resolve_device(args.device),
+        save_saes_dir=args.save_saes,
+        log=Console(stderr=True),
+    )
+    emit.run(stream, args.bits)
 
 
 def cmd_reproduce(args: argparse.Namespace) -> None:
@@ -241,13 +265,24 @@ def parser() -> argparse.ArgumentParser:
     )
     lb.set_defaults(func=cmd_leaderboard)
 
-    rnd = sub.add_parser("randomness", help="NIST SP 800-22 on bits drawn from SAE latents")
+    rnd = sub.add_parser(
+        "randomness", help="NIST SP 800-22 (and dieharder) on bits drawn from SAE latents"
+    )
     rnd.add_argument("--systems", nargs="+", metavar="NAME", help="default: all")
     rnd.add_argument("--saes", nargs="+", metavar="NAME", help="names or groups (default: all)")
     rnd.add_argument("--bits", type=int, default=1_000_000, help="bits per stream (default 1e6)")
     rnd.add_argument(
-        "--out", default="results", help="directory for randomness.{md,csv} (default: %(default)s)"
+        "--out",
+        default="results/latest/randomness",
+        help="directory for randomness.md, .csv and dieharder.csv (default: %(default)s, "
+        "git-ignored)",
     )
+    rnd.add_argument(
+        "--battery",
+        default="nist",
+        help="nist: NIST SP 800-22; dieharder: NIST SP 800-22 and dieharder (default: nist)",
+    )
+    rnd.add_argument("--profile", default="default", help="the cells' profile (default: default)")
     rnd.add_argument("--device", default="auto", help=DEVICE_HELP)
     rnd.add_argument("--seed", type=int, default=0, help="the cells' seed (default 0)")
     rnd.add_argument(
@@ -258,11 +293,26 @@ def parser() -> argparse.ArgumentParser:
     )
     rnd.set_defaults(func=cmd_randomness)
 
+    st = sub.add_parser("stream", help="endless bits from an SAE's latents on standard output")
+    st.add_argument("--system", metavar="NAME", help="the system (with --sae or --control raw)")
+    st.add_argument("--sae", metavar="NAME", help="the SAE of the (system, SAE) cell")
+    st.add_argument("--saved", type=Path, metavar="DIR", help="a folder written by --save-saes")
+    st.add_argument("--control", help="pcg64 | constant | raw (the system's raw orbit)")
+    st.add_argument("--extraction", default="lsb", help="threshold | lsb (default: lsb)")
+    st.add_argument("--bits", type=int, default=None, help="stop after N bits (default: never)")
+    st.add_argument("--profile", default="default", help="the cell's profile (default: default)")
+    st.add_argument("--seed", type=int, default=0, help="the cell's and windows' seed (default 0)")
+    st.add_argument("--save-saes", type=Path, default=None, help="load (or save) trained SAEs here")
+    st.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N")
+    st.set_defaults(func=cmd_stream)
+
     rep = sub.add_parser("reproduce", help="the seed paper's experiments")
     rep.add_argument("experiment", help="evolution | k-ablation | henon | divergence | all")
     rep.add_argument("--seeds", type=int, default=5, help="seeds per model (default: 5)")
     rep.add_argument(
-        "--out", default="results/reproduction", help="directory for tables (default: %(default)s)"
+        "--out",
+        default="results/latest/reproduction",
+        help="directory for tables (default: %(default)s, git-ignored)",
     )
     rep.add_argument("--device", default="auto", help=DEVICE_HELP)
     rep.set_defaults(func=cmd_reproduce)

@@ -4,7 +4,11 @@ published outputs on the binary expansion of e, which is computed here exactly (
 binary splitting + Newton division, ~5 s).
 
 Where the spec's printed number does not follow from its own input, the test says so and
-checks the number that does (from a stated, hand-checkable computation)."""
+checks the number that does (from a stated, hand-checkable computation). Two worked examples
+match only when the reference code's π values are passed in: 2.8.8 (overlapping templates:
+the π of the reference code's `Pr()` formula, which overwrites the corrected values it declares)
+and 2.10.8 (linear complexity: the reference code's π_0 = 0.01047). The battery's defaults are
+Rev. 1a's π, with which those two examples give other p-values; `test_e_examples` shows both."""
 
 import math
 
@@ -153,10 +157,14 @@ def e_bits() -> np.ndarray:
 
 def test_e_examples(e_bits):
     assert e_bits.size == 1_000_000 and "".join(map(str, e_bits[:12])) == "101011011111"
-    # 2.8.8 (P = 0.110434): the reference code's π from 2.8.4's formula (η = 1); the battery
-    # uses Rev. 1a's corrected π (0.364091, …) instead.
+    # 2.8.8 (P = 0.110434): only with the reference code's π from 2.8.4's formula (η = 1); the
+    # battery's default, Rev. 1a's corrected π (0.364091, …), gives another P on the same bits
     eta_pi = pattern.overlapping_pi(9, 1032, 5, corrected=False)
+    assert close(eta_pi[0], math.exp(-1)) and close(eta_pi[1], math.exp(-1) / 2)  # π_0, π_1
     assert close(pattern.overlapping_template(e_bits, pi=eta_pi)[0], 0.110434)
+    assert pattern.overlapping_pi(9, 1032, 5) == (0.364091, 0.185659, 0.139381, 0.100571,
+                                                  0.070432, 0.139865)  # fmt: skip
+    assert not close(pattern.overlapping_template(e_bits)[0], 0.110434, digits=2)
     # 2.10.8: ν = (11, 31, 116, 501, 258, 57, 26), χ² = 2.700348, P = 0.845406 with the
     # reference code's π_0 = 0.01047 (a typo for 1/96)
     lengths = pattern.linear_complexities(e_bits.reshape(1000, 1000))
@@ -164,6 +172,9 @@ def test_e_examples(e_bits):
     assert nu.tolist() == [11, 31, 116, 501, 258, 57, 26]
     ref_pi = (0.01047, 0.03125, 0.125, 0.5, 0.25, 0.0625, 0.020833)
     assert close(pattern.linear_complexity(e_bits, 1000, ref_pi)[0], 0.845406)
+    # the default, Rev. 1a's π (0.010417, 0.03125, …, 0.020833), misses the printed P
+    assert np.allclose(pattern.LINEAR_COMPLEXITY_PI, (0.010417, *ref_pi[1:]), atol=5e-7)
+    assert not close(pattern.linear_complexity(e_bits, 1000)[0], 0.845406)
     # 2.11.8: m = 2
     assert all(
         close(g, p) for g, p in zip(pattern.serial(e_bits, 2), (0.843764, 0.561915), strict=True)

@@ -1,66 +1,86 @@
-"""Extractions (hand-computed bits), controls, dieharder's skip and parser, the reports, and
+"""Extractions (hand-computed bits, calibrated on a separate chunk), fresh windows from long
+settled trajectories, the bit stream (packing, the pipe, clean stop), the reports, and
 `command.run` end to end with a monkeypatched `trained_model` (a tiny random linear encoder on
-logistic-map windows), so these tests do not depend on the training code."""
+logistic-map windows), so these tests do not depend on the training code. dieharder's own
+tests are in test_dieharder.py."""
 
 import csv
-from collections import Counter
+import io
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
+from rich.console import Console
 
+from bench.cli import parser
+from bench.data import data_rng
 from bench.errors import BenchError
-from bench.randomness import command, controls, dieharder, extract, nist
+from bench.randomness import command, dieharder, emit, extract, nist, sources, stream, windows
 from bench.registry import get_system
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_threshold_by_hand():
-    z = np.array([[0.0, 5.0], [1.0, -1.0], [2.0, 0.0]])  # medians: 1.0 and 0.0
-    assert extract.threshold(z).tolist() == [0, 1, 0, 0, 1, 0]  # row-major
+    z_cal = np.array([[0.0, 5.0], [1.0, -1.0], [2.0, 0.0]])  # medians: 1.0 and 0.0
+    cal = extract.calibrate("threshold", z_cal)
+    assert cal.median.tolist() == [1.0, 0.0]
+    z = np.array([[3.0, 0.0], [1.0, 0.5]])  # a later chunk, read with the calibration's medians
+    assert extract.extract(cal, z).tolist() == [1, 0, 0, 1]  # row-major
+    assert extract.bits_per_window(cal, z).tolist() == [2, 2]
 
 
 def test_lsb_by_hand():
-    # latent 0: active values 1, 2, 3 → lo 1, span 2 → levels 0, 32768, 65535 (clipped)
-    # latent 1: 0 is inactive; active 1e-3 and 2e-3 → levels 0, 65535; latent 2: never active
-    z = np.array([[1.0, 0.0, 0.0], [2.0, 1e-3, 0.0], [3.0, 2e-3, 1e-7]])
-    assert extract.lsb(z).tolist() == [0, 0, 0, 1, 1]  # (0,0) (1,0) (1,1) (2,0) (2,1)
-    # a quarter step of the range: level 16384 (even); one level more: odd
-    z = np.array([[0.0 + 1.0], [1.0 + 0.25], [1.0 + 1.0 / 65536 * 1.5], [2.0]])
-    assert extract.lsb(z).tolist() == [0, 0, 1, 1]
-    # a constant latent gives level 0 everywhere
-    assert extract.lsb(np.full((3, 1), 0.5)).tolist() == [0, 0, 0]
+    # latent 0: active calibration values 1..3 → lo 1, step 2/2¹⁶; latent 1: 0 is inactive,
+    # active 1e-3 and 2e-3 → step 1e-3/2¹⁶; latent 2: never active → no bits
+    z_cal = np.array([[1.0, 0.0, 0.0], [2.0, 1e-3, 0.0], [3.0, 2e-3, 1e-7]])
+    cal = extract.calibrate("lsb", z_cal)
+    assert cal.lo[:2].tolist() == [1.0, 1e-3] and np.isinf(cal.step[2])
+    assert cal.step[0] == 2 / 65536
+    # 1.5 → level 16384 (even); one level more: odd; 3.0 → level 65536 (even, the grid goes
+    # on past the calibration range); 0.0 → level −32768 (even); latent 1 at 1e-3 + 1.5 steps
+    step = 2 / 65536
+    z = np.array([[1.5, 0.0, 5.0], [1.5 + step, 1e-3 + 1.5e-3 / 65536, 0.0], [3.0, 0.0, 0.0]])
+    assert extract.extract(cal, z).tolist() == [0, 1, 1, 0]
+    assert extract.bits_per_window(cal, z).tolist() == [1, 2, 1]  # latent 2 never gives a bit
+    z = np.array([[1.0 - step / 2, 0.0, 0.0], [-1.0, 0.0, 0.0]])  # below the range: −1, −65536
+    assert extract.extract(cal, z).tolist() == [1, 0]
+    constant = extract.calibrate("lsb", np.full((3, 1), 0.5))  # no range: no bits
+    assert extract.extract(constant, np.array([[0.5], [0.7]])).size == 0
 
 
 def test_unknown_extraction():
     with pytest.raises(BenchError, match="unknown extraction 'msb'; valid: threshold, lsb"):
-        extract.extract("msb", np.zeros((2, 2)))
+        extract.calibrate("msb", np.zeros((2, 2)))
 
 
-def test_controls():
-    bits = controls.pcg64_bits(1000, seed=3)
-    assert bits.dtype == np.uint8 and set(np.unique(bits)) == {0, 1}
-    assert np.array_equal(bits, controls.pcg64_bits(1000, seed=3))
-    assert not controls.constant_bits(50).any()
+def test_lifetime_makes_the_transient_a_small_share():
+    # ⌈8 · transient / window⌉ windows per settled trajectory
+    assert windows.lifetime_windows(400, 20) == 160  # lorenz96: 3200 steps for 400 of transient
+    assert windows.lifetime_windows(1000, 784) == 11  # logistic
+    assert windows.lifetime_windows(0, 1) == 1
 
 
-def test_dieharder_absent_is_a_skip(monkeypatch):
-    monkeypatch.setattr(dieharder.shutil, "which", lambda name: None)
-    assert dieharder.run_dieharder(np.ones(64, np.uint8)) is None
+def test_fresh_windows_continue_their_trajectories_until_their_lifetime():
+    system = get_system("logistic")()
+    fresh = windows.FreshWindows(system, 784, data_rng("logistic:test", 0), chunk=4)
+    assert fresh.lifetime == 11  # ⌈8 · 1000 / 784⌉
+    chunks = [fresh.next_chunk() for _ in range(12)]
+    assert chunks[0].shape == (4, 784)
 
+    def continues(a: np.ndarray, b: np.ndarray) -> bool:  # x' = r x (1 − x), row by row
+        return np.allclose(system.r * a[:, -1] * (1 - a[:, -1]), b[:, 0])
 
-def test_dieharder_parser():
-    out = (
-        "#=============================================================================#\n"
-        "        test_name   |ntup| tsamples |psamples|  p-value |Assessment\n"
-        "   diehard_birthdays|   0|       100|     100|0.97396410|  PASSED  \n"
-        "      diehard_operm5|   0|   1000000|     100|0.00000000|  FAILED  \n"
-        "  diehard_rank_32x32|   0|     40000|     100|0.99712345|   WEAK   \n"
-        "  diehard_rank_6x8  |   0|    100000|     100|0.43219876|  PASSED  \n"
-    )
-    assert dieharder.parse(out) == Counter(PASSED=2, FAILED=1, WEAK=1)
-    line = dieharder.summary_line(dieharder.parse(out))
-    assert line == "2 passed, 1 weak, 1 failed of 4"
+    assert all(continues(a, b) for a, b in zip(chunks[:10], chunks[1:11], strict=True))
+    assert not continues(chunks[10], chunks[11])  # the 12th chunk: new trajectories
+    again = windows.FreshWindows(system, 784, data_rng("logistic:test", 0), chunk=4)
+    assert np.array_equal(again.next_chunk(), chunks[0])  # the same seed, the same windows
 
 
 class LinearEncoder:
@@ -71,6 +91,137 @@ class LinearEncoder:
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return torch.relu(x @ self.w)
+
+
+def logistic_subject(encode=None) -> sources.Subject:
+    return sources.Subject(
+        "logistic",
+        get_system("logistic")(),
+        16,
+        lambda raw: torch.from_numpy((raw - 0.5) / 0.35).float(),
+        encode,
+    )
+
+
+def test_latent_stream_calibrates_on_windows_it_never_reads():
+    subject = logistic_subject(LinearEncoder(16, 8).encode)
+    bits = sources.latent_stream(subject, "threshold", seed=0)
+    fresh = windows.FreshWindows(subject.system, 16, data_rng("logistic:randomness", 0))
+    cal = windows.FreshWindows(subject.system, 16, data_rng("logistic:randomness-calibration", 0))
+    raw_stream, raw_cal = fresh.next_chunk(), cal.next_chunk()
+    assert not {r.tobytes() for r in raw_stream} & {r.tobytes() for r in raw_cal}  # disjoint
+    z_stream, z_cal = bits.latents(raw_stream), bits.latents(raw_cal)
+    assert np.array_equal(bits.calibration.median, np.median(z_cal, axis=0))
+    assert np.array_equal(next(iter(bits)), extract.extract(bits.calibration, z_stream))
+    # the raw orbit reads the same standardised windows as they are
+    raw = sources.latent_stream(sources.raw_subject(subject), "threshold", seed=0)
+    w = fresh.next_chunk()[:3]
+    assert np.array_equal(raw.latents(w), subject.standardise(w).double().numpy())
+
+
+def test_take_counts_the_windows_that_gave_the_bits():
+    subject = logistic_subject(LinearEncoder(16, 8).encode)
+    bits, used, note = sources.latent_stream(subject, "threshold", seed=0).take(40_000, 10**6)
+    assert bits.size == 40_000 and used == 5000 and note == ""  # 8 bits a window
+    lsb = sources.latent_stream(subject, "lsb", seed=0)
+    bits, used, _ = lsb.take(30_000, 10**6)
+    fresh = windows.FreshWindows(subject.system, 16, data_rng("logistic:randomness", 0))
+    z = np.concatenate([lsb.latents(fresh.next_chunk()) for _ in range(2)])
+    counts = extract.bits_per_window(lsb.calibration, z)
+    assert counts.sum() > 30_000 > counts[: fresh.chunk].sum()  # two chunks were read
+    assert used == int(np.searchsorted(np.cumsum(counts), 30_000)) + 1
+    assert np.array_equal(bits, extract.extract(lsb.calibration, z[:used])[:30_000])
+
+
+def test_a_stream_too_sparse_for_the_cap_is_short_and_untested():
+    dead = logistic_subject(lambda x: torch.zeros(len(x), 4))
+    bits, used, note = sources.latent_stream(dead, "lsb", seed=0).take(50_000, 1000)
+    assert bits.size == 0 and used == 0 and note.startswith("short: 0 bits a window")
+
+
+def test_non_finite_latents_stop_the_stream_with_one_line():
+    nan = logistic_subject(lambda x: torch.full((len(x), 4), float("nan")))
+    with pytest.raises(stream.StreamError, match="non-finite latents on the calibration chunk"):
+        sources.latent_stream(nan, "lsb", seed=0)
+
+
+def test_packed_carries_the_bits_that_do_not_fill_a_byte():
+    chunks = [[1, 0, 1], [1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1], [0, 1]]
+    blocks = stream.packed(np.array(c, np.uint8) for c in chunks)
+    assert list(blocks) == [b"\xb0", b"\xfd"]  # 1011 0000, then 1111 1101
+
+
+def test_controls_through_the_same_code():
+    pcg = sources.CONTROLS["pcg64"](3)
+    bits, used, note = pcg.take(1000, 0)
+    assert bits.dtype == np.uint8 and set(np.unique(bits)) == {0, 1} and used == 0 and not note
+    assert np.array_equal(bits, sources.CONTROLS["pcg64"](3).take(1000, 0)[0])
+    assert not sources.CONTROLS["constant"](0).take(50, 0)[0].any()
+
+
+def endless_blocks(size: int = 4096):
+    while True:
+        yield b"\x55" * size
+
+
+def test_write_stream_stops_cleanly_and_counts_what_the_reader_read():
+    read_fd, write_fd = os.pipe()
+    got = []
+
+    def reader():  # reads once, then leaves, as dieharder does when its test is done
+        got.append(os.read(read_fd, 1000))
+        os.close(read_fd)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    written, closed = stream.write_stream(endless_blocks(), write_fd)
+    thread.join()
+    unread = dieharder.unread_bytes(write_fd)  # still in the pipe, never read
+    os.close(write_fd)
+    assert closed and written - unread == len(got[0]) > 0
+
+
+def test_write_stream_stops_at_its_limit():
+    read_fd, write_fd = os.pipe()
+    written, closed = stream.write_stream(endless_blocks(7), write_fd, limit=10)
+    os.close(write_fd)
+    assert (written, closed) == (10, False) and os.read(read_fd, 100) == b"\x55" * 10
+    os.close(read_fd)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({}, "name one source"),
+        ({"sae": "topk", "control": "pcg64"}, "name one source"),
+        ({"control": "xorshift"}, "unknown control 'xorshift'; valid: pcg64, constant, raw"),
+        ({"sae": "topk"}, "--sae needs --system"),
+        ({"control": "raw"}, "--control raw needs --system"),
+        ({"control": "pcg64", "extraction": "msb"}, "unknown extraction 'msb'"),
+    ],
+)
+def test_stream_arguments_fail_in_one_line(kwargs, message):
+    args = {"system": None, "sae": None, "saved": None, "control": None, "extraction": "lsb"}
+    with pytest.raises(BenchError, match=message):
+        emit.open_stream(**(args | kwargs))
+
+
+def test_saved_folder_without_a_record_is_refused(tmp_path):
+    with pytest.raises(BenchError, match="is not a saved SAE"):
+        sources.saved_subject(tmp_path, "cpu")
+
+
+def test_stream_command_stops_cleanly_when_the_reader_leaves():
+    # `chaos-sae-bench stream --control pcg64 | head -c 16`: 16 bytes, exit 0, nothing on stderr
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench", "stream", "--control", "pcg64"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )  # fmt: skip
+    head = proc.stdout.read(16)
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 0 and proc.stderr.read() == b""
+    first = np.packbits(next(stream.pcg64_chunks(0))[:128]).tobytes()
+    assert head == first  # the PCG64 control's first bytes, MSB first
 
 
 @pytest.fixture
@@ -89,7 +240,7 @@ def fake_training(monkeypatch):
             window=16,
             standardise=lambda raw: torch.from_numpy((raw - 0.5) / 0.35).float(),
         )
-        return None, LinearEncoder(16, 8), data, None  # (variant, model, data, calibration)
+        return score.Fitted(None, LinearEncoder(16, 8), data, None, None)
 
     monkeypatch.setattr(score, "trained_model", trained_model)
     monkeypatch.setattr(command, "MIN_BITS", 40_000)  # the 15 tests need 10⁶: too slow here
@@ -97,7 +248,9 @@ def fake_training(monkeypatch):
 
 
 def test_run_end_to_end(fake_training, tmp_path):
-    streams = command.run(["logistic"], ["relu", "topk"], 40_000, tmp_path, "cpu")
+    shown = io.StringIO()
+    console = Console(width=80, file=shown)
+    streams = command.run(["logistic"], ["relu", "topk"], 40_000, tmp_path, "cpu", console=console)
     assert [c.sae for c in fake_training] == ["relu", "topk"]
     kinds = [(s.source, s.sae, s.extraction) for s in streams]
     assert kinds == [
@@ -112,46 +265,53 @@ def test_run_end_to_end(fake_training, tmp_path):
     assert by["pcg64", "", ""].counts[:2] == (10, 10)
     assert by["constant", "", ""].counts[:2] == (0, 10)
     assert by["sae", "relu", "threshold"].windows == 5000  # 8 bits a window, 40,000 bits
+    assert by["raw", "", "threshold"].windows == 2500  # 16 bits a window
     assert by["sae", "relu", "threshold"].key == fake_training[0].key
     rows = list(csv.DictReader((tmp_path / "randomness.csv").open()))
     assert len(rows) == 8 and rows[0]["source"] == "pcg64" and rows[0]["passed"] == "10"
     assert rows[1]["Frequency"] == "0" and rows[1]["OverlappingTemplate"] == "n/a"
     text = (tmp_path / "randomness.md").read_text()
     assert "| numpy PCG64 | — | — | 10/10 |" in text
-    assert "| logistic | relu | lsb |" in text
+    assert "| logistic | relu | lsb |" in text and "dieharder" not in text
+    assert not (tmp_path / "dieharder.csv").exists()
+    # progress: a line per cell and per stream, none wider than 80 columns; then where it wrote
+    lines = shown.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert lines[0].startswith("[1/8] pcg64: NIST 10/10 (") and "logistic relu: trained" in lines[2]
+    wrote = f"wrote {tmp_path}/: randomness.md, randomness.csv"  # may wrap between words
+    assert " ".join(" ".join(lines).split()).endswith(wrote)
 
 
-def test_same_windows_for_every_sae(fake_training):
-    data = SimpleNamespace(
-        system=get_system("logistic")(),
-        window=16,
-        standardise=lambda raw: torch.from_numpy(raw).float(),
+def test_default_output_is_git_ignored(fake_training, tmp_path, monkeypatch):
+    default = parser().parse_args(["randomness"]).out
+    assert default == "results/latest/randomness"
+    # a tiny run with that default, in a fresh repository with our .gitignore: git status clean
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    (clone / ".gitignore").write_text((ROOT / ".gitignore").read_text())
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    for args in (["init", "-q"], ["add", ".gitignore"], ["commit", "-qm", "ignores"]):
+        subprocess.run(git + args, cwd=clone, check=True)
+    monkeypatch.chdir(clone)
+    command.run(
+        ["logistic"], ["relu"], 40_000, Path(default), "cpu", console=Console(file=io.StringIO())
     )
-    a, b = command.WindowPool(data, "logistic", 0), command.WindowPool(data, "logistic", 0)
-    assert torch.equal(a.first(10), b.first(3000)[:10])
-    raw = command.Latents(a, None)
-    assert np.allclose(raw.first(5), a.first(5).double().numpy())
-
-
-def test_short_stream_is_reported_not_tested(monkeypatch):
-    class Dead:
-        def first(self, n):
-            return np.zeros((n, 4))
-
-    monkeypatch.setattr(command, "MAX_WINDOWS", 1000)
-    bits, used, note = command.draw(Dead(), "lsb", 50_000)
-    assert bits.size == 0 and used == 1000 and note == "short: 0 bits from 1,000 windows"
+    assert (clone / default / "randomness.md").is_file()
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"],
+                            cwd=clone, capture_output=True, text=True, check=True)  # fmt: skip
+    assert status.stdout == ""
 
 
 @pytest.mark.parametrize(
-    "bits, extractions, message",
+    "bits, extractions, battery, message",
     [
-        (999_999, ("threshold",), "--bits 999,999 is too small: the NIST SP 800-22 battery"),
-        (1_000_000, ("threshold", "msb"), "unknown extraction 'msb'"),
-        (1_000_000, (), "no extraction given"),
+        (999_999, ("threshold",), "nist", "--bits 999,999 is too small: the NIST SP 800-22"),
+        (1_000_000, ("threshold", "msb"), "nist", "unknown extraction 'msb'"),
+        (1_000_000, (), "nist", "no extraction given"),
+        (1_000_000, ("lsb",), "practrand", "unknown battery 'practrand'; valid: nist, dieharder"),
     ],
 )
-def test_bad_input_before_any_training(monkeypatch, tmp_path, bits, extractions, message):
+def test_bad_input_before_any_training(monkeypatch, tmp_path, bits, extractions, battery, message):
     import bench.run.score as score
 
     def no_training(cell, device):
@@ -159,5 +319,7 @@ def test_bad_input_before_any_training(monkeypatch, tmp_path, bits, extractions,
 
     monkeypatch.setattr(score, "trained_model", no_training)
     with pytest.raises(BenchError, match=message):
-        command.run(["logistic"], ["relu"], bits, tmp_path, "cpu", extractions=extractions)
+        command.run(
+            ["logistic"], ["relu"], bits, tmp_path, "cpu", extractions=extractions, battery=battery
+        )
     assert command.MIN_BITS == nist.MIN_BITS_ALL == 1_000_000

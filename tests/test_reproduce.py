@@ -3,12 +3,20 @@ penalties and the target-variance regulariser on hand-computed values, the paper
 the metrics, determinism, device names, and a tiny end-to-end `run("evolution")`. The real run
 lives in results/reproduction/, not here."""
 
+import inspect
+import io
 import math
+import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from rich.console import Console
 
+from bench.cli import parser
 from bench.errors import BenchError
 from bench.reproduce import EXPERIMENTS, Sizes, run
 from bench.reproduce.models import SPECS, PaperAE, keras2, v4
@@ -138,14 +146,63 @@ def test_training_is_deterministic_in_the_seed():
     assert torch.equal(wa, wb) and not torch.equal(wa, wc)
 
 
-def test_run_evolution_smoke(tmp_path):
-    run("evolution", seeds=1, out=tmp_path, device="cpu", sizes=TINY)
-    md = (tmp_path / "evolution.md").read_text()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def git_repo_with_our_ignores(path: Path) -> Path:
+    """A fresh git repository at `path` with this project's .gitignore committed."""
+    path.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / ".gitignore", path / ".gitignore")
+    for args in (["init", "-q"], ["add", ".gitignore"], ["commit", "-qm", "ignores"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=path, check=True
+        )
+    return path
+
+
+def git_status(path: Path) -> str:
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=path, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+
+
+def test_default_output_is_the_git_ignored_latest_folder():
+    default = inspect.signature(run).parameters["out"].default
+    assert default == Path("results/latest/reproduction")
+    assert Path(parser().parse_args(["reproduce", "all"]).out) == default
+    makefile = (ROOT / "Makefile").read_text()
+    assert "reproduce all --out results/reproduction" in makefile  # the committed run: named
+
+
+def test_run_evolution_smoke(tmp_path, monkeypatch):
+    # a tiny real run with the default output folder, in a fresh repository with our
+    # .gitignore: its files land in results/latest/reproduction and git status stays clean
+    clone = git_repo_with_our_ignores(tmp_path / "clone")
+    monkeypatch.chdir(clone)
+    shown = io.StringIO()
+    run("evolution", seeds=2, device="cpu", sizes=TINY, console=Console(width=80, file=shown))
+    assert git_status(clone) == ""
+    out = clone / "results/latest/reproduction"
+    md = (out / "evolution.md").read_text()
     for model in ("Dense ReLU 64", "Dense ReLU 128", "| V1 |", "| V2 |", "| V3 |", "| V4 |"):
         assert model in md
     assert "37.5 % (6.1: 29.3 %)" in md  # paper values from both sections appear
-    assert (tmp_path / "evolution.png").stat().st_size > 10_000
-    assert (tmp_path / "evolution_runs.csv").read_text().count("\n") == 1 + 8  # 8 models × 1 seed
+    assert (out / "evolution.png").stat().st_size > 10_000
+    assert (out / "evolution_runs.csv").read_text().count("\n") == 1 + 16  # 8 models × 2 seeds
+    # the console at 80 columns: no line wraps, no cell or header word is split, and the
+    # progress lines carry no source location
+    text = shown.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert not re.search(r"\w+\.py:\d+", text)
+    tokens = set(re.split(r"[\s│┃]+", text))
+    lines = md.splitlines()
+    headers = [lines[i - 1] for i, line in enumerate(lines) if line.startswith("|---")]
+    body = [line for line in lines if line.startswith("| ") and line not in headers]
+    cells = [c for row in body for c in row.strip("| ").split(" | ")]
+    assert len(cells) > 100 and all(cell in text for cell in cells)  # each cell on one line
+    words = [w for row in headers for h in row.strip("| ").split(" | ") for w in h.split()]
+    assert all(word in tokens for word in words)  # headers break between words only
 
 
 def test_run_rejects_unknown_experiment_and_bad_seeds(tmp_path):

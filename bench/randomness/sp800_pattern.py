@@ -55,13 +55,17 @@ def non_overlapping_template(
     return tuple(float(p) for p in gammaincc(n_blocks / 2, chi2 / 2))
 
 
-# 2.8: π_0..π_5 for m = 9, M = 1032 (Rev. 1a's corrected values, as the reference code uses)
+# 2.8: π_0..π_5 for m = 9, M = 1032: Rev. 1a's corrected values, the battery's default. NIST's
+# reference code (sts 2.1.2) declares them too, then overwrites them with its `Pr()` formula
+# (`overlapping_pi(..., corrected=False)`): its outputs, and the spec's worked example 2.8.8
+# (P = 0.110434), use the formula's π (0.367879, 0.183940, …).
 OVERLAPPING_PI_9_1032 = (0.364091, 0.185659, 0.139381, 0.100571, 0.070432, 0.139865)
 
 
 def overlapping_pi(m: int, size: int, k: int = 5, corrected: bool = True) -> tuple[float, ...]:
     """π_0..π_K: Rev. 1a's corrected values for m = 9, M = 1032, K = 5 (unless corrected is
-    False), else 2.8.4's formula in η = λ/2, λ = (M − m + 1)/2^m, as the reference code does."""
+    False); otherwise 2.8.4's formula in η = λ/2, λ = (M − m + 1)/2^m, which is what the
+    reference code's `Pr()` computes and uses."""
     if corrected and (m, size, k) == (9, 1032, 5):
         return OVERLAPPING_PI_9_1032
     eta = (size - m + 1) / 2**m / 2
@@ -173,7 +177,8 @@ def complexity_classes(lengths: np.ndarray, size: int) -> np.ndarray:
     return np.bincount(np.digitize(t, [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5], right=True), minlength=7)
 
 
-LINEAR_COMPLEXITY_PI = (1 / 96, 1 / 32, 1 / 8, 1 / 2, 1 / 4, 1 / 16, 1 / 48)  # 2.10.4 (exact)
+# 2.10.4: Rev. 1a's π (0.010417, 0.03125, …, 0.020833), here exact: the battery's default
+LINEAR_COMPLEXITY_PI = (1 / 96, 1 / 32, 1 / 8, 1 / 2, 1 / 4, 1 / 16, 1 / 48)
 
 
 def linear_complexity(
@@ -181,8 +186,9 @@ def linear_complexity(
 ) -> tuple[float]:
     """2.10 Linear complexity of N blocks of M bits, 7 classes of T_i, K = 6.
 
-    π defaults to the exact class probabilities; the spec's example (P = 0.845406) used the
-    reference code's π_0 = 0.01047, a typo for 1/96 = 0.010417."""
+    π defaults to Rev. 1a's class probabilities (exact). The spec's worked example 2.10.8
+    (P = 0.845406) matches only with the reference code's π_0 = 0.01047, a typo for
+    1/96 = 0.010417; with the default π the same input gives P = 0.844738."""
     n_blocks = eps.size // size
     lengths = linear_complexities(eps[: n_blocks * size].reshape(n_blocks, size))
     nu = complexity_classes(lengths, size)

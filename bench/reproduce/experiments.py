@@ -58,9 +58,12 @@ class Runner:
             metrics = measure(model, data, self.sizes, self.device)
             metrics["train_s"] = time.perf_counter() - t0
             self._cells[key] = (model, metrics)
-            self.console.log(
-                f"{system:8s} {spec.name:22s} seed {seed}: var {metrics['variance']:.4f} "
-                f"dead {metrics['dead']:.0f} mse {metrics['mse']:.4f} ({metrics['train_s']:.1f} s)"
+            self.console.print(
+                f"{system:8s} {spec.name:14s} seed {seed}: var {metrics['variance']:.4f} "
+                f"dead {metrics['dead']:.0f} mse {metrics['mse']:.4f} ({metrics['train_s']:.1f} s)",
+                no_wrap=True,
+                overflow="ellipsis",
+                highlight=False,
             )
         return self._cells[key]
 
@@ -128,7 +131,7 @@ _FIGURES: dict[str, Callable[[pd.DataFrame, dict, Path], None]] = {
 def run(
     name: str,
     seeds: int = 5,
-    out: Path = Path("results/reproduction"),
+    out: Path = Path("results/latest/reproduction"),
     device: str = "cpu",
     *,
     sizes: Sizes | None = None,

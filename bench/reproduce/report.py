@@ -67,13 +67,43 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def column_widths(table: pd.DataFrame) -> list[int]:
+    """Per column: its longest cell, or its header's longest word where that is longer. At
+    these widths no cell wraps and a header wraps only between words."""
+    return [
+        max([len(str(v)) for v in table[c]] + [len(w) for w in str(c).split()] + [1])
+        for c in table.columns
+    ]
+
+
+def column_groups(widths: list[int], width: int, key: int = 1) -> list[list[int]]:
+    """Column indices of each printed piece of a table `width` characters wide: the first
+    `key` columns in every piece, then as many of the others, in order, as fit (rich's box
+    takes 3 characters per column and 1 more)."""
+    groups: list[list[int]] = []
+    used = 1 + sum(w + 3 for w in widths[:key])
+    for i in range(key, len(widths)):
+        if not groups or used + widths[i] + 3 > width:
+            groups.append(list(range(key)))
+            used = 1 + sum(w + 3 for w in widths[:key])
+        groups[-1].append(i)
+        used += widths[i] + 3
+    return groups or [list(range(len(widths)))]
+
+
 def show(console: Console, title: str, table: pd.DataFrame) -> None:
-    t = Table(title=title, show_lines=False)
-    for c in table.columns:
-        t.add_column(str(c), overflow="fold")
-    for row in table.itertuples(index=False):
-        t.add_row(*(str(v) for v in row))
-    console.print(t)
+    """Print `table` with rich in pieces that fit the console's width (the first column,
+    the row's name, repeated in each), never splitting a number or a header's word."""
+    widths = column_widths(table)
+    groups = column_groups(widths, console.width)
+    for n, cols in enumerate(groups):
+        part = f" ({n + 1}/{len(groups)})" if len(groups) > 1 else ""
+        t = Table(title=f"{title}{part}" if title else None, show_lines=False)
+        for c in cols:
+            t.add_column(str(table.columns[c]), width=widths[c], overflow="fold")
+        for row in table.itertuples(index=False):
+            t.add_row(*(str(row[c]) for c in cols))
+        console.print(t)
 
 
 def _write(
