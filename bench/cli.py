@@ -183,6 +183,7 @@ def package_version() -> str:
 
 
 def parser() -> argparse.ArgumentParser:
+    from bench.config import PROFILES  # dataclasses only: cheap
     from bench.registry import GROUPS  # a tuple of names: imports no system or SAE
 
     p = OneLineParser(prog="chaos-sae-bench")
@@ -207,7 +208,7 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seeds", type=int, help="seeds per cell (default: the profile's)")
     run.add_argument(
-        "--profile", default="default", help="quick | default | full (default: %(default)s)"
+        "--profile", default="default", help=f"{' | '.join(PROFILES)} (default: %(default)s)"
     )
     run.add_argument("--device", default="auto", help=DEVICE_HELP)
     run.add_argument(
@@ -282,7 +283,11 @@ def parser() -> argparse.ArgumentParser:
         default="nist",
         help="nist: NIST SP 800-22; dieharder: NIST SP 800-22 and dieharder (default: nist)",
     )
-    rnd.add_argument("--profile", default="default", help="the cells' profile (default: default)")
+    rnd.add_argument(
+        "--profile",
+        default="default",
+        help=f"the cells' profile: {' | '.join(PROFILES)} (default: default)",
+    )
     rnd.add_argument("--device", default="auto", help=DEVICE_HELP)
     rnd.add_argument("--seed", type=int, default=0, help="the cells' seed (default 0)")
     rnd.add_argument(

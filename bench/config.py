@@ -45,9 +45,13 @@ class TrainConfig:
             raise BenchError(f"batch_size={self.batch_size} exceeds n_train={self.n_train}")
 
 
+# The seed paper's sizes: 2000 / 500 windows, 10 epochs, batch 32, Adam 1e-3 (625 steps).
+PAPER = TrainConfig(n_train=2000, n_test=500, epochs=10, batch_size=32, lr=1e-3)
+
 PROFILES: dict[str, tuple[TrainConfig, int]] = {
     # name: (settings, default number of seeds)
-    "quick": (TrainConfig(n_train=256, n_test=128, epochs=2, probe_orbits=8), 1),
+    "quick": (TrainConfig(n_train=256, n_test=128, epochs=2, batch_size=32, probe_orbits=8), 1),
+    "paper": (PAPER, 3),
     "default": (TrainConfig(), 3),
     "full": (TrainConfig(n_train=20000, n_test=5000, epochs=20), 10),
 }

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from bench.config import PAPER
 from bench.errors import BenchError
 from bench.metrics.core import dead_mask, evaluate
 from bench.reproduce.models import PaperAE, Spec
@@ -41,13 +42,14 @@ SYSTEMS: dict[str, type[System]] = {"logistic": Logistic, "henon": Henon}
 
 @dataclass(frozen=True)
 class Sizes:
-    """Experiment sizes; the defaults are the paper's (divergence sizes are ours)."""
+    """Experiment sizes; the defaults are the paper's (`bench.config.PAPER`, the `paper`
+    profile; the divergence sizes are ours)."""
 
-    n_train: int = 2000
-    n_test: int = 500
-    epochs: int = 10
-    batch: int = 32
-    lr: float = 1e-3
+    n_train: int = PAPER.n_train
+    n_test: int = PAPER.n_test
+    epochs: int = PAPER.epochs
+    batch: int = PAPER.batch_size
+    lr: float = PAPER.lr
     div_pairs: int = 16  # twin-trajectory pairs per seed
     div_windows: int = 8  # consecutive non-overlapping windows per trajectory
 
