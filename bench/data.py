@@ -5,8 +5,9 @@ flattened to d_in = window · D, and its forecast target is the observation righ
 (drawn in the same trajectory, so the windows are exactly those of `System.windows`). Each
 input dimension is standardised with the train split's mean and std. Beside the splits: the
 twin orbits of the dynamics probe (own random stream, raw units), fresh calibration windows
-(matched-L0 runs only), and ground truth where the system declares it. A recorded series
-(`split_samples`) supplies its own split. Within a process, cells of one (system, seed) share
+(matched-L0 runs only), and ground truth where the system declares it. What to draw is the
+system's to say (`System.split_samples`, `samples`, `features`, `can_twin`): a recorded
+series supplies its own split. Within a process, cells of one (system, seed) share
 their data; `share_through(dir)` (the `--jobs` workers) also shares it between processes: each
 dataset is built once, by whichever worker needs it first, and the others load its pickle.
 This module does not train or score anything.
@@ -107,61 +108,41 @@ def _shared_name(key: tuple) -> str:
     return hashlib.sha256(repr(key).encode()).hexdigest()[:24]
 
 
-def samples(system: System, n: int, rng: np.random.Generator, window: int):
-    """(windows (n, window · D), next observations (n, D) or None, sources (n, S) or None)."""
-    if hasattr(system, "labelled_windows"):  # ground truth: samples with their sources
-        windows, sources = system.labelled_windows(n, rng, window)
-        return windows, None, sources
-    traj = system.trajectories(n, window + 1, rng)  # (n, window + 1, D): same starts as windows
-    return traj[:, :window].reshape(n, window * system.dim), traj[:, window], None
-
-
 def _build(system: System, cfg: TrainConfig, seed: int) -> Dataset:
     rng = data_rng(system.name, seed)
     window = cfg.window or system.window
-    if hasattr(system, "split_samples"):  # a recorded series: held-out windows from its end
-        (train, train_next), (test, test_next) = system.split_samples(
-            cfg.n_train, cfg.n_test, window, rng
-        )
-        test_sources = None
-    else:
-        windows, nxt, sources = samples(system, cfg.n_train + cfg.n_test, rng, window)
-        train, test = windows[: cfg.n_train], windows[cfg.n_train :]
-        train_next, test_next = (
-            (None, None) if nxt is None else (nxt[: cfg.n_train], nxt[cfg.n_train :])
-        )
-        test_sources = None if sources is None else sources[cfg.n_train :]
-    mean, std = train.mean(axis=0), train.std(axis=0)
+    train, test = system.split_samples(cfg.n_train, cfg.n_test, window, rng)
+    mean, std = train.windows.mean(axis=0), train.windows.std(axis=0)
     std = np.where(std > 0, std, 1.0)
 
     twins = None
-    if getattr(system, "can_twin", False):  # its own stream: train and test stay as they were
+    if system.can_twin:  # its own stream: train and test stay as they were
         probe_rng = data_rng(f"{system.name}:probe", seed)
         horizon = system.probe_horizon()
         twins = system.twin_orbits(cfg.probe_orbits, window, horizon, system.probe_eps, probe_rng)
 
-    features = None
-    if hasattr(system, "features") and system.features(window) is not None:
+    features = system.features(window)
+    if features is not None:
         from systems.ground_truth import standardised_features
 
-        features = standardised_features(system.features(window), std)
+        features = standardised_features(features, std)
 
     data = Dataset(
-        train=torch.from_numpy((train - mean) / std).float(),
-        test=torch.from_numpy((test - mean) / std).float(),
-        train_next=train_next,
-        test_next=test_next,
+        train=torch.from_numpy((train.windows - mean) / std).float(),
+        test=torch.from_numpy((test.windows - mean) / std).float(),
+        train_next=train.next,
+        test_next=test.next,
         val=None,
         mean=mean,
         std=std,
         window=window,
-        dim=test.shape[1] // window,
+        dim=test.windows.shape[1] // window,
         twins=twins,
-        test_sources=test_sources,
+        test_sources=test.sources,
         features=features,
     )
     if cfg.target_l0:  # its own stream: train, test and twins stay those of a plain run
         val_rng = data_rng(f"{system.name}:calibration", seed)
-        val = data.standardise(samples(system, cfg.n_test, val_rng, window)[0])
+        val = data.standardise(system.samples(cfg.n_test, window, val_rng).windows)
         data = Dataset(**{**data.__dict__, "val": val})
     return data

@@ -5,9 +5,19 @@ its basin (`initial_states`), an integrator that records observations (`advance`
 an observation of a state is (`observe`). This base turns those into on-attractor
 trajectories `(n, T, D)` (after discarding a transient), into windows, into the twin orbits
 of the dynamics probe (`twin_orbits`) and the seed paper's twin trajectories, and refuses
-non-finite output. It also declares what the dynamics metrics need: `delay_lag` (steps) and
-`obs_dt` (time units per observation step). It does not know about SAEs, standardisation
-or training.
+non-finite output.
+
+What the harness asks of a system, each answered here by default and overridden where a
+system differs (never told apart by `hasattr` or `isinstance`):
+- how it samples: `samples` (windows with their next observation; ground-truth systems give
+  true sources instead) and `split_samples` (train / held-out; a recording cuts its own split);
+- whether it has ground truth: `has_ground_truth`, `features(window)`;
+- whether it has equations to differentiate: `has_tangent` and `tangent_step`, the exact
+  derivative of the generator's own step (dysts' `_rhs` / `_jac` pair is the model), which
+  `systems.lyapunov` runs Benettin's method over;
+- what the dynamics metrics need: `delay_lag` (steps), `obs_dt` (time units per observation
+  step), `can_twin`, `has_delay_pairs(window)`.
+It does not know about SAEs, standardisation or training.
 
 Reproducibility: the built-in generators use only correctly rounded IEEE operations (+ − ×
 ÷ sqrt), so the same seed and numpy version give bit-identical data on every machine
@@ -18,7 +28,7 @@ are dysts' own code; see tests/test_data_hashes.py). Integrations run under
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -28,6 +38,23 @@ from bench.errors import BenchError
 WARMUP_STEPS = 300  # least Benettin warm-up before a twin displacement, in observation steps
 WARMUP_LYAPUNOV_TIMES = 5.0  # ... and at least this many Lyapunov times 1/λ₁
 MAX_PROBE_HORIZON = 2000  # cap on the probe's horizon (slow systems such as Mackey-Glass)
+
+
+@dataclass(frozen=True)
+class Samples:
+    """n samples of a system, as one draw gives them to the data pipeline."""
+
+    windows: np.ndarray  # (n, window · D) float64, each window's observations flattened
+    next: np.ndarray | None  # (n, D) the observation right after each window; None: not drawn
+    sources: np.ndarray | None  # (n, window · S) true sources; None: no ground truth
+
+    def __len__(self) -> int:
+        return len(self.windows)
+
+    def part(self, rows: slice) -> "Samples":
+        """The samples in `rows`."""
+        pick = [None if a is None else a[rows] for a in (self.windows, self.next, self.sources)]
+        return Samples(*pick)
 
 
 @dataclass
@@ -42,6 +69,9 @@ class System(ABC):
     time_unit: ClassVar[str]  # "iteration" for maps, "time unit" for flows
     transient: ClassVar[int]  # observation steps discarded before recording
     can_twin: ClassVar[bool] = True  # False for a recorded series: no twin-orbit probe
+    has_ground_truth: ClassVar[bool] = False  # samples carry true sources (`features` may too)
+    has_tangent: ClassVar[bool] = False  # `tangent_step` differentiates the generator's step
+    lyapunov_discard: ClassVar[float] = 0.0  # time units of Benettin alignment not averaged
     probe_eps: ClassVar[float] = 1e-9  # twin displacement (state units), far above rounding
     # Time units per observation step: 1 for maps. Flows redefine it as a dataclass field; not
     # annotated here, which would make it the first field of every subclass that does.
@@ -97,6 +127,54 @@ class System(ABC):
         flattened: (n, window * D) float64."""
         window = window or self.window
         return self.trajectories(n, window, rng).reshape(n, window * self.dim)
+
+    # --- what the data pipeline draws ---
+
+    def samples(
+        self, n: int, window: int, rng: np.random.Generator, *, held_out: bool = False
+    ) -> Samples:
+        """n windows (the same as `windows(n, rng, window)`) and the observation after each.
+
+        `held_out` asks for windows a model was not fitted on: a generator's windows are fresh
+        either way; a recording (`systems.file_series`) reads them from its held-out part."""
+        traj = self.trajectories(n, window + 1, rng)  # (n, window + 1, D)
+        return Samples(traj[:, :window].reshape(n, window * self.dim), traj[:, window], None)
+
+    def split_samples(
+        self, n_train: int, n_test: int, window: int, rng: np.random.Generator
+    ) -> tuple[Samples, Samples]:
+        """(training samples, held-out samples): one draw of n_train + n_test, split."""
+        both = self.samples(n_train + n_test, window, rng)
+        return both.part(slice(None, n_train)), both.part(slice(n_train, None))
+
+    def features(self, window: int | None = None) -> np.ndarray | None:
+        """True feature directions of a window, unit rows in raw input space (F, window · D);
+        None when unknown (every system without ground truth)."""
+        return None
+
+    def has_delay_pairs(self, window: int) -> bool:
+        """Whether a window holds delay pairs (o_t, o_{t+ℓ}) and a spectrum."""
+        return window > self.delay_lag
+
+    # --- equations: the tangent dynamics ---
+
+    def tangent_step(
+        self, state: np.ndarray, tangents: np.ndarray, steps: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Advance states (n, *state) `steps` observation steps, as `advance` does, and carry
+        tangent vectors (n, *state, k) with the exact derivative of that step. Returns both.
+        Systems with `has_tangent` override it."""
+        raise BenchError(f"{self.name}: no tangent dynamics (its equations are not known here)")
+
+    def changed_params(self) -> str:
+        """The parameters that differ from the class defaults, for error messages:
+        "forcing=1e+300 (default 8.0)", or "its default parameters"."""
+        changed = [
+            f"{f.name}={getattr(self, f.name)!r} (default {f.default!r})"
+            for f in fields(self)
+            if f.default is not MISSING and getattr(self, f.name) != f.default
+        ]
+        return ", ".join(changed) or "its default parameters"
 
     # --- the seed paper's probe (kept for `reproduce divergence`) ---
 
@@ -180,7 +258,10 @@ class System(ABC):
             a, u = pair[:n], pair[n:] - pair[:n]
             norm = _norms(u)
             if not np.all(np.isfinite(norm) & (norm > 0)):
-                raise BenchError(f"{self.name}: twin warm-up left the attractor at {self.params()}")
+                raise BenchError(
+                    f"{self.name}: twin warm-up left the attractor (its displacement became zero "
+                    f"or non-finite) with {self.changed_params()}"
+                )
             u /= norm
             obs.append(seen[:n])
             done += k
@@ -223,6 +304,6 @@ def _finite(system: System, obs: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(obs)):
         raise BenchError(
             f"{system.name}: trajectory left the attractor (non-finite values) with "
-            f"parameters {system.params()}; check the step size and the initial state"
+            f"{system.changed_params()}; check the parameters, the step size and the start"
         )
     return obs

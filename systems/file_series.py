@@ -9,7 +9,8 @@ Formats (values must be finite numbers):
 Split: the first 80 % of the series (split = ⌊0.8 T⌋) trains, the last 20 % is held out. A
 window and the observation right after it (its forecast target) lie in one part, so no window
 crosses the split: training starts s ∈ [0, split − window − 1], held-out starts s ∈ [split,
-T − window − 1], drawn uniformly (with replacement) from the rng (`split_samples`). Default
+T − window − 1], drawn uniformly (with replacement) from the rng (`samples`, `split_samples`).
+Other draws (the calibration / validation windows) come from the training part. Default
 window: min(784 // D, (T − split) // 4), at least 2, so d_in ≈ 784 like the built-in systems
 when the series is long enough, and the held-out part has about 3 · window distinct starts
 otherwise. A file too short for a window plus its next observation on each side is refused.
@@ -30,10 +31,11 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+from typing_extensions import override
 
 from bench.errors import BenchError
 from bench.registry import SYSTEMS, register_system
-from systems.base import System
+from systems.base import Samples, System
 
 PREFIX = "file:"
 TRAIN_FRACTION = 0.8
@@ -93,31 +95,35 @@ class FileSeries(System):
                     f"has {length}, needs at least {window + 1})"
                 )
 
+    @override
+    def samples(
+        self, n: int, window: int, rng: np.random.Generator, *, held_out: bool = False
+    ) -> Samples:
+        """n windows (n, window·D) and their next observations (n, D), float64, from the
+        training part (the first 80 %) or, `held_out`, the last 20 %; a window and its next
+        observation never cross the split. Draws n start indices from `rng`."""
+        self.check_window(window)
+        low, high = (self.split, len(self._series)) if held_out else (0, self.split)
+        starts = rng.integers(low, high - window, size=n)
+        seg = self._series[starts[:, None] + np.arange(window + 1)]  # (n, window + 1, D)
+        return Samples(seg[:, :window].reshape(n, window * self.dim), seg[:, window].copy(), None)
+
+    @override
     def split_samples(
         self, n_train: int, n_test: int, window: int, rng: np.random.Generator
-    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-        """((train windows (n_train, window·D), their next observations (n_train, D)),
-        (held-out windows (n_test, window·D), next observations (n_test, D))), float64.
-
-        Training windows come from the first 80 %, held-out ones from the last 20 %; a window
-        and its next observation never cross the split. Draws the training starts, then the
-        held-out starts, from `rng`."""
-        self.check_window(window)
-        train_starts = rng.integers(0, self.split - window, size=n_train)
-        test_starts = rng.integers(self.split, len(self._series) - window, size=n_test)
-        return self._cut(train_starts, window), self._cut(test_starts, window)
-
-    def _cut(self, starts: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-        seg = self._series[starts[:, None] + np.arange(window + 1)]  # (n, window + 1, D)
-        return seg[:, :window].reshape(len(starts), window * self.dim), seg[:, window].copy()
+    ) -> tuple[Samples, Samples]:
+        """Training samples from the first 80 %, then held-out samples from the last 20 %."""
+        return self.samples(n_train, window, rng), self.samples(n_test, window, rng, held_out=True)
 
     # --- the System contract: a recording's "integrator" reads its training part ---
 
+    @override
     def initial_states(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n start indices (n,) in the training part, with room for a default window."""
         self.check_window(self.window)
         return rng.integers(0, self.split - self.window, size=n)
 
+    @override
     def advance(self, state: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
         """Observations (n, steps, D) from indices `state` (n,) on, and the indices after."""
         if steps and int(np.max(state)) + steps > self.split:
@@ -127,6 +133,7 @@ class FileSeries(System):
             )
         return self._series[state[:, None] + np.arange(steps)], state + steps
 
+    @override
     def twin_trajectories(self, steps: int, eps: float, rng: np.random.Generator) -> np.ndarray:
         raise BenchError(f"{self.label}: a recorded series cannot make twin trajectories")
 

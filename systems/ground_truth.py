@@ -3,8 +3,9 @@
 A ground-truth system is a `System` whose integrator also reports, at every observation step,
 the true sources behind the observation (`advance_labelled`). From that it offers
 `labelled_windows(n, rng, window)`: the same windows as `windows()` (same rng draws) plus,
-for each, its sources. When the observation is a linear superposition Σ_i a_i f_i of known
-directions, `features(window)` returns those directions as unit rows in RAW input space.
+for each, its sources; its `samples` (the data pipeline's draw) carry them. When the
+observation is a linear superposition Σ_i a_i f_i of known directions, `features(window)`
+returns those directions as unit rows in RAW input space.
 
 The benchmark standardises every input dimension, x' = (x − μ)/σ with train statistics, so a
 raw feature f appears in the SAE's input space as the direction f/σ (elementwise), renormalised:
@@ -16,8 +17,9 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+from typing_extensions import override
 
-from systems.base import System, _check_positive, _finite
+from systems.base import Samples, System, _check_positive, _finite
 
 
 @dataclass
@@ -25,6 +27,7 @@ class GroundTruthSystem(System):
     """Base class of systems with known sources (and, when linear, known features)."""
 
     can_twin: ClassVar[bool] = False  # no Lyapunov vector: the twin-orbit probe does not apply
+    has_ground_truth: ClassVar[bool] = True
     n_sources: ClassVar[int]  # S: true sources per observation step
 
     @abstractmethod
@@ -37,6 +40,7 @@ class GroundTruthSystem(System):
         state.
         """
 
+    @override
     def advance(self, state: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
         obs, _, final = self.advance_labelled(state, steps)
         return obs, final
@@ -45,6 +49,7 @@ class GroundTruthSystem(System):
         """Unit feature directions of ONE observation step in raw space (F, D), or None."""
         return None
 
+    @override
     def features(self, window: int | None = None) -> np.ndarray | None:
         """Unit feature directions of a whole window in raw space: (F · window, window · D).
 
@@ -68,8 +73,17 @@ class GroundTruthSystem(System):
         obs = _finite(self, obs)
         return obs.reshape(n, window * self.dim), src.reshape(n, window * self.n_sources)
 
+    @override
     def windows(self, n: int, rng: np.random.Generator, window: int | None = None) -> np.ndarray:
         return self.labelled_windows(n, rng, window)[0]
+
+    @override
+    def samples(
+        self, n: int, window: int, rng: np.random.Generator, *, held_out: bool = False
+    ) -> Samples:
+        """`labelled_windows` with their sources; no next observation (not drawn here)."""
+        windows, sources = self.labelled_windows(n, rng, window)
+        return Samples(windows, None, sources)
 
 
 def block_features(step_features: np.ndarray, window: int) -> np.ndarray:
