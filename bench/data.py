@@ -3,14 +3,17 @@
 A sample is `window` consecutive observations from its own random start on the attractor,
 flattened to d_in = window · D, and its forecast target is the observation right after it
 (drawn in the same trajectory, so the windows are exactly those of `System.windows`). Each
-input dimension is standardised with the train split's mean and std. Beside the splits: the
-twin orbits of the dynamics probe (own random stream, raw units), fresh calibration windows
-(matched-L0 runs only), and ground truth where the system declares it. What to draw is the
-system's to say (`System.split_samples`, `samples`, `features`, `can_twin`): a recorded
-series supplies its own split. Within a process, cells of one (system, seed) share
-their data; `share_through(dir)` (the `--jobs` workers) also shares it between processes: each
-dataset is built once, by whichever worker needs it first, and the others load its pickle.
-This module does not train or score anything.
+input dimension is standardised with the train split's mean and std. Beside the splits, each
+from its own random stream so that the splits stay the same: the validation windows (`val`,
+for learning curves and matched-L0 calibration, never the test split), a second held-out set
+of raw windows (`floor`, the noise floor of the distribution metrics), the twin orbits of the
+dynamics probe (raw units), and ground truth where the system declares it. What to draw is
+the system's to say (`System.split_samples`, `samples`, `features`, `can_twin`,
+`has_delay_pairs`): a recorded series supplies its own split. Within a process, the last
+`CACHE_SIZE` datasets are kept, so cells of one (system, seed) share their data;
+`share_through(dir)` (the `--jobs` workers) also shares it between processes: each dataset is
+built once, by whichever worker needs it first, and the others load its pickle. This module
+does not train or score anything.
 """
 
 import fcntl
@@ -36,7 +39,7 @@ class Dataset:
     test: torch.Tensor  # (n_test, d_in) float32, standardised
     train_next: np.ndarray | None  # (n_train, D) raw: the observation after each window
     test_next: np.ndarray | None  # (n_test, D)
-    val: torch.Tensor | None  # (n_test, d_in) unseen windows for matched-L0 calibration, if any
+    val: torch.Tensor  # (n_test, d_in) standardised validation windows (own stream)
     mean: np.ndarray  # (d_in,) train mean
     std: np.ndarray  # (d_in,) train std (zeros replaced by 1)
     window: int
@@ -44,6 +47,7 @@ class Dataset:
     twins: np.ndarray | None  # (2, P, window + H, D) raw twin orbits; None: no equations
     test_sources: np.ndarray | None  # (n_test, S) true sources of the held-out samples
     features: np.ndarray | None  # (F, d_in) true features, unit rows in the standardised space
+    floor: np.ndarray | None  # (n_test, window, D) raw second held-out set; None: no delay pairs
 
     def standardise(self, raw: np.ndarray) -> torch.Tensor:
         """Raw windows (n, d_in) → standardised float32 (as the SAE sees them)."""
@@ -60,6 +64,7 @@ def data_rng(system_name: str, seed: int) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(system_name.encode())])
 
 
+CACHE_SIZE = 8  # datasets kept in a process (the pool's scheduling hint mirrors it)
 _cache: dict[tuple, Dataset] = {}  # cells of one (system, seed) share their data in a process
 _shared_dir: Path | None = None  # where processes share built datasets (None: they do not)
 
@@ -73,13 +78,13 @@ def share_through(directory: Path | None) -> None:
 def dataset_key(system: str, params: dict, cfg: TrainConfig, seed: int) -> tuple:
     """What makes two cells' data the same: cells with one key share one Dataset."""
     sizes = (cfg.n_train, cfg.n_test, cfg.window, cfg.probe_orbits)
-    return (system, json.dumps(params, sort_keys=True), sizes, cfg.target_l0 > 0, seed)
+    return (system, json.dumps(params, sort_keys=True), sizes, seed)
 
 
 def make_dataset(system: System, cfg: TrainConfig, seed: int) -> Dataset:
     key = dataset_key(system.name, system.params(), cfg, seed)
     if key not in _cache:
-        if len(_cache) >= 8:
+        if len(_cache) >= CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
         _cache[key] = _build_once(key, lambda: _build(system, cfg, seed))
     return _cache[key]
@@ -127,22 +132,26 @@ def _build(system: System, cfg: TrainConfig, seed: int) -> Dataset:
 
         features = standardised_features(features, std)
 
-    data = Dataset(
+    # the stream matched-L0 calibration has always drawn its windows from
+    val = system.samples(cfg.n_test, window, data_rng(f"{system.name}:calibration", seed))
+    dim = test.windows.shape[1] // window
+    floor = None
+    if system.has_delay_pairs(window):
+        floor_rng = data_rng(f"{system.name}:floor", seed)
+        floor = system.samples(cfg.n_test, window, floor_rng, held_out=True).windows
+        floor = floor.reshape(cfg.n_test, window, dim)
+    return Dataset(
         train=torch.from_numpy((train.windows - mean) / std).float(),
         test=torch.from_numpy((test.windows - mean) / std).float(),
         train_next=train.next,
         test_next=test.next,
-        val=None,
+        val=torch.from_numpy((val.windows - mean) / std).float(),
         mean=mean,
         std=std,
         window=window,
-        dim=test.windows.shape[1] // window,
+        dim=dim,
         twins=twins,
         test_sources=test.sources,
         features=features,
+        floor=floor,
     )
-    if cfg.target_l0:  # its own stream: train, test and twins stay those of a plain run
-        val_rng = data_rng(f"{system.name}:calibration", seed)
-        val = data.standardise(system.samples(cfg.n_test, window, val_rng).windows)
-        data = Dataset(**{**data.__dict__, "val": val})
-    return data

@@ -16,7 +16,8 @@ system differs (never told apart by `hasattr` or `isinstance`):
   derivative of the generator's own step (dysts' `_rhs` / `_jac` pair is the model), which
   `systems.lyapunov` runs Benettin's method over;
 - what the dynamics metrics need: `delay_lag` (steps), `obs_dt` (time units per observation
-  step), `can_twin`, `has_delay_pairs(window)`.
+  step), `can_twin`, `has_delay_pairs(window)`;
+- `preflight(window)`: a short run that refuses a system that blows up, before anything trains.
 It does not know about SAEs, standardisation or training.
 
 Reproducibility: the built-in generators use only correctly rounded IEEE operations (+ − ×
@@ -38,6 +39,7 @@ from bench.errors import BenchError
 WARMUP_STEPS = 300  # least Benettin warm-up before a twin displacement, in observation steps
 WARMUP_LYAPUNOV_TIMES = 5.0  # ... and at least this many Lyapunov times 1/λ₁
 MAX_PROBE_HORIZON = 2000  # cap on the probe's horizon (slow systems such as Mackey-Glass)
+PREFLIGHT_STARTS = 2  # trajectories of `preflight`'s short run
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ class System(ABC):
         """Whether a window holds delay pairs (o_t, o_{t+ℓ}) and a spectrum."""
         return window > self.delay_lag
 
-    # --- equations: the tangent dynamics ---
+    # --- equations: the tangent dynamics and a preflight run ---
 
     def tangent_step(
         self, state: np.ndarray, tangents: np.ndarray, steps: int
@@ -165,6 +167,18 @@ class System(ABC):
         tangent vectors (n, *state, k) with the exact derivative of that step. Returns both.
         Systems with `has_tangent` override it."""
         raise BenchError(f"{self.name}: no tangent dynamics (its equations are not known here)")
+
+    def preflight(self, window: int) -> None:
+        """Refuse, with one `BenchError` line naming the system and its changed parameters, a
+        system that blows up: its parameters are checked, then `PREFLIGHT_STARTS` starts run
+        through the transient and one window (the data's own code), and, for a system that
+        makes twin orbits, through the probe's Benettin warm-up (`twin_orbits`), which also
+        catches an orbit stuck at a fixed point. Costs about two windows of data."""
+        _check_positive(self, window=window)
+        rng = np.random.default_rng(0)
+        self.trajectories(PREFLIGHT_STARTS, window + 1, rng)
+        if self.can_twin:
+            self.twin_orbits(PREFLIGHT_STARTS, window, 1, self.probe_eps, rng)
 
     def changed_params(self) -> str:
         """The parameters that differ from the class defaults, for error messages:

@@ -10,10 +10,18 @@ Split: the first 80 % of the series (split = ⌊0.8 T⌋) trains, the last 20 % 
 window and the observation right after it (its forecast target) lie in one part, so no window
 crosses the split: training starts s ∈ [0, split − window − 1], held-out starts s ∈ [split,
 T − window − 1], drawn uniformly (with replacement) from the rng (`samples`, `split_samples`).
-Other draws (the calibration / validation windows) come from the training part. Default
-window: min(784 // D, (T − split) // 4), at least 2, so d_in ≈ 784 like the built-in systems
-when the series is long enough, and the held-out part has about 3 · window distinct starts
-otherwise. A file too short for a window plus its next observation on each side is refused.
+Other draws come from the training part (`val`: calibration and learning curves; so a
+recording's validation windows may overlap its training windows) or, the noise floor's second
+held-out set, from the held-out part. Default window: min(784 // D, (T − split) // 4), so
+d_in ≈ 784 like the built-in systems when the series is long enough.
+
+Too short: every window, the default or a chosen one, must fit `HELD_OUT_WINDOWS` = 4 times,
+disjoint, into the held-out part, so that the held-out windows are not two or three stretches
+drawn again and again (a 20-observation file once gave a 2-step window with 2 distinct held-out
+windows and FVU 1.4–2.5); and the default window must be at least `MIN_WINDOW` = 8 steps
+(delay pairs and a 5-bin spectrum). So a series needs a held-out part of ≥ 32 observations
+(T ≥ 156); anything shorter is refused when the system is made (at planning), with the length
+it needs. `preflight(window)` applies the rule to a chosen window.
 
 The system's parameters are the path and the file's SHA-256 (filled in on load), so a changed
 file makes new cells instead of resuming old ones, and a worker refuses a file that changed
@@ -25,6 +33,7 @@ observation step per time unit). `trajectories` reads stretches of the training 
 
 import csv
 import hashlib
+import itertools
 import math
 from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
@@ -39,7 +48,8 @@ from systems.base import Samples, System
 
 PREFIX = "file:"
 TRAIN_FRACTION = 0.8
-MIN_WINDOW = 2
+MIN_WINDOW = 8  # shortest default window: delay pairs and a 5-bin spectrum
+HELD_OUT_WINDOWS = 4  # disjoint windows every window must fit into the held-out part
 TARGET_D_IN = 784
 
 _loaded: dict[tuple, tuple[np.ndarray, str]] = {}  # (path, mtime, size) → (series, sha256)
@@ -85,15 +95,23 @@ class FileSeries(System):
         return max(MIN_WINDOW, min(TARGET_D_IN // self.dim, held_out // 4))
 
     def check_window(self, window: int) -> None:
-        """Refuse a window that does not fit, with its next observation, in both parts."""
-        parts = {"training": self.split, "held-out": len(self._series) - self.split}
-        for part, length in parts.items():
-            if length < window + 1:
-                raise BenchError(
-                    f"{self.label}: {len(self._series)} observations are too short for a "
-                    f"{window}-step window on each side of the 80/20 split (the {part} part "
-                    f"has {length}, needs at least {window + 1})"
-                )
+        """Refuse a window that the held-out part cannot hold `HELD_OUT_WINDOWS` times (the
+        training part, four times longer, then holds it with its next observation too)."""
+        total, held_out = len(self._series), len(self._series) - self.split
+        need = HELD_OUT_WINDOWS * window
+        if held_out < need:
+            shorter = held_out // HELD_OUT_WINDOWS
+            hint = f" or a window of at most {shorter} steps" if shorter >= MIN_WINDOW else ""
+            raise BenchError(
+                f"{self.label}: {total} observations are too short for a window of {window} steps: "
+                f"the held-out last 20 % ({held_out} observations) must hold {HELD_OUT_WINDOWS} "
+                f"disjoint windows ({need} observations); give a series of at least "
+                f"{_length_for(need)} observations{hint}"
+            )
+
+    @override
+    def preflight(self, window: int) -> None:
+        self.check_window(window)
 
     @override
     def samples(
@@ -136,6 +154,13 @@ class FileSeries(System):
     @override
     def twin_trajectories(self, steps: int, eps: float, rng: np.random.Generator) -> np.ndarray:
         raise BenchError(f"{self.label}: a recorded series cannot make twin trajectories")
+
+
+def _length_for(held_out: int) -> int:
+    """The shortest series whose held-out part (after the 80/20 split) has `held_out` steps."""
+    return next(
+        t for t in itertools.count(held_out) if t - math.floor(TRAIN_FRACTION * t) >= held_out
+    )
 
 
 def register_file_series(path: str) -> None:

@@ -265,3 +265,29 @@ def test_one_more_step_keeps_the_windows_and_gives_the_next_observation(system, 
     np.testing.assert_array_equal(
         longer[:, :steps], system.trajectories(3, steps, np.random.default_rng(9))
     )
+
+
+@pytest.mark.parametrize(("system", "steps", "bounds"), CASES, ids=IDS)
+def test_preflight_passes_the_defaults(system, steps, bounds):
+    assert system.preflight(system.window) is None
+
+
+@pytest.mark.parametrize(
+    ("system", "message"),
+    [
+        # finite but degenerate: X = 1e300 is a fixed point (the noise is lost in rounding),
+        # so only the twin warm-up notices; this once passed --dry-run and failed every cell
+        (Lorenz96(forcing=1e300), "lorenz96: twin warm-up left the attractor"),
+        (Henon(a=2.0), "henon: trajectory left the attractor"),
+        (Lorenz96(forcing=1e6), "lorenz96: trajectory left the attractor"),
+    ],
+    ids=["lorenz96-fixed-point", "henon-escapes", "lorenz96-blows-up"],
+)
+def test_preflight_refuses_a_system_that_blows_up_in_one_line_naming_the_parameter(system, message):
+    defaults = type(system)().params()
+    [(name, value)] = [(k, v) for k, v in system.params().items() if v != defaults[k]]
+    with pytest.raises(BenchError) as info:
+        system.preflight(system.window)
+    text = str(info.value)
+    assert text.startswith(message) and "\n" not in text, text
+    assert f"{name}={value!r} (default " in text, text
