@@ -1,8 +1,10 @@
 """Windows of a system as SAE inputs: generated, split, standardised, with what metrics need.
 
-A sample is `window` consecutive observations from its own random start on the attractor,
-flattened to d_in = window · D, and its forecast target is the observation right after it
-(drawn in the same trajectory, so the windows are exactly those of `System.windows`). Each
+A sample is `window` consecutive observations on the attractor, flattened to d_in =
+window · D, and its forecast target is the observation right after it (drawn in the same
+trajectory, so the windows are exactly those of `System.windows`); a settled start gives
+several windows a decorrelation gap apart (`systems.sampling`), and the held-out windows come
+from other starts than the training windows. Each
 input dimension is standardised with the train split's mean and std. Beside the splits, each
 from its own random stream so that the splits stay the same: the validation windows (`val`,
 for learning curves and matched-L0 calibration, never the test split), a second held-out set

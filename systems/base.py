@@ -34,6 +34,7 @@ import numpy as np
 
 from bench.errors import BenchError
 from systems.checks import _check_positive, _finite, check_sampling
+from systems.sampling import chunked, draw
 from systems.twins import TwinOrbits
 
 __all__ = ["Samples", "System", "_check_positive", "_finite", "check_sampling"]
@@ -51,11 +52,6 @@ class Samples:
 
     def __len__(self) -> int:
         return len(self.windows)
-
-    def part(self, rows: slice) -> "Samples":
-        """The samples in `rows`."""
-        pick = [None if a is None else a[rows] for a in (self.windows, self.next, self.sources)]
-        return Samples(*pick)
 
 
 @dataclass
@@ -106,16 +102,19 @@ class System(TwinOrbits, ABC):
         return asdict(self)
 
     def run(self, state: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
-        """`advance` with numpy's overflow / invalid warnings silenced (`_finite` reports)."""
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self.advance(state, steps)
+        """`advance` in cache-sized blocks of trajectories (the same numbers), with numpy's
+        overflow / invalid warnings silenced (`_finite` reports a blow-up)."""
+        return chunked(self, self.advance, state, steps)
+
+    def skip(self, state: np.ndarray, steps: int) -> np.ndarray:
+        """The states (n, *state) `steps` observation steps on; the observations are not kept."""
+        return self.run(state, steps)[1]
 
     def settle(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n independent states on the attractor: random starts run through the transient."""
         _check_positive(self, n=n)
         self.validate()
-        _, state = self.run(self.initial_states(n, rng), self.transient)
-        return state
+        return self.skip(self.initial_states(n, rng), self.transient)
 
     def trajectories(self, n: int, steps: int, rng: np.random.Generator) -> np.ndarray:
         """n on-attractor trajectories of `steps` observations each: (n, steps, D) float64."""
@@ -124,29 +123,31 @@ class System(TwinOrbits, ABC):
         return _finite(self, obs)
 
     def windows(self, n: int, rng: np.random.Generator, window: int | None = None) -> np.ndarray:
-        """n samples, each `window` consecutive observations from its own random start,
-        flattened: (n, window * D) float64."""
-        window = window or self.window
-        return self.trajectories(n, window, rng).reshape(n, window * self.dim)
+        """n samples of `window` consecutive observations, flattened: (n, window * D) float64;
+        the windows of `samples` (several per settled start, `systems.sampling`)."""
+        return self.samples(n, window or self.window, rng).windows
 
     # --- what the data pipeline draws ---
 
     def samples(
         self, n: int, window: int, rng: np.random.Generator, *, held_out: bool = False
     ) -> Samples:
-        """n windows (the same as `windows(n, rng, window)`) and the observation after each.
+        """n windows and the observation right after each, recorded together (`window` + 1
+        steps) from settled starts, several per start a decorrelation gap apart
+        (`systems.sampling.draw`).
 
         `held_out` asks for windows a model was not fitted on: a generator's windows are fresh
         either way; a recording (`systems.file_series`) reads them from its held-out part."""
-        traj = self.trajectories(n, window + 1, rng)  # (n, window + 1, D)
-        return Samples(traj[:, :window].reshape(n, window * self.dim), traj[:, window], None)
+        [obs] = draw(self, n, window + 1, rng, self.advance)  # (n, window + 1, D)
+        obs = _finite(self, obs)
+        return Samples(obs[:, :window].reshape(n, window * self.dim), obs[:, window], None)
 
     def split_samples(
         self, n_train: int, n_test: int, window: int, rng: np.random.Generator
     ) -> tuple[Samples, Samples]:
-        """(training samples, held-out samples): one draw of n_train + n_test, split."""
-        both = self.samples(n_train + n_test, window, rng)
-        return both.part(slice(None, n_train)), both.part(slice(n_train, None))
+        """(training samples, held-out samples), drawn one after the other from `rng`: no
+        held-out window shares a start with a training window."""
+        return self.samples(n_train, window, rng), self.samples(n_test, window, rng)
 
     def features(self, window: int | None = None) -> np.ndarray | None:
         """True feature directions of a window, unit rows in raw input space (F, window · D);

@@ -19,7 +19,8 @@ from typing import ClassVar
 import numpy as np
 from typing_extensions import override
 
-from systems.base import Samples, System, _check_positive, _finite
+from systems.base import Samples, System, _finite
+from systems.sampling import draw
 
 
 @dataclass
@@ -63,13 +64,13 @@ class GroundTruthSystem(System):
     def labelled_windows(
         self, n: int, rng: np.random.Generator, window: int | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """n windows (n, window · D) and their sources (n, window · S), both float64.
+        """n windows (n, window · D) and their sources (n, window · S), both float64, several
+        per settled start a decorrelation gap apart (`systems.sampling.draw`).
 
         Draws from `rng` exactly as `windows(n, rng, window)` does, so the windows are the same.
         """
         window = window or self.window
-        _check_positive(self, n=n, steps=window)
-        obs, src, _ = self.advance_labelled(self.settle(n, rng), window)
+        obs, src = draw(self, n, window, rng, self.advance_labelled)
         obs = _finite(self, obs)
         return obs.reshape(n, window * self.dim), src.reshape(n, window * self.n_sources)
 

@@ -202,28 +202,28 @@ class MackeyGlass(System):
         x = buf[-1].copy()  # x(t), (n,)
         p = 0  # ring index of the oldest value, x(t − τ − h); the newest is at p − 1
         obs = np.empty((steps, buf.shape[1]))
+        # g and g' at this step's i1 are the last step's at its i2 (that value is not
+        # overwritten in between): computed once, the same numbers
+        g_i1 = s_i1 = None
         for t in range(steps):
             for _ in range(self.steps_per_obs):
                 i0, i1, i2, i3 = p, (p + 1) % size, (p + 2) % size, (p + 3) % size
                 mid = midpoint(buf[i0], buf[i1], buf[i2], buf[i3])
+                g0 = feedback(buf[i1], beta, hill) if g_i1 is None else g_i1
+                g_i1 = feedback(buf[i2], beta, hill)
                 if dbuf is not None:  # g(v)'s tangent is g'(v) dv
-                    at = (buf[i1], mid, buf[i2])
-                    slopes = [feedback_slope(v, beta, hill)[:, None] for v in at]
+                    s0 = feedback_slope(buf[i1], beta, hill) if s_i1 is None else s_i1
+                    s_i1 = feedback_slope(buf[i2], beta, hill)
+                    sm = feedback_slope(mid, beta, hill)
                     dmid = midpoint(dbuf[i0], dbuf[i1], dbuf[i2], dbuf[i3])
                     dbuf[p] = rk4_combine(
                         coefficients,
                         dbuf[p - 1],
-                        slopes[0] * dbuf[i1],
-                        slopes[1] * dmid,
-                        slopes[2] * dbuf[i2],
+                        s0[:, None] * dbuf[i1],
+                        sm[:, None] * dmid,
+                        s_i1[:, None] * dbuf[i2],
                     )
-                x = rk4_combine(
-                    coefficients,
-                    x,
-                    feedback(buf[i1], beta, hill),
-                    feedback(mid, beta, hill),
-                    feedback(buf[i2], beta, hill),
-                )
+                x = rk4_combine(coefficients, x, g0, feedback(mid, beta, hill), g_i1)
                 buf[p] = x  # overwrite the value no longer needed
                 p = i1
             obs[t] = x

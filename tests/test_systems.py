@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 
 from bench.errors import BenchError
-from bench.registry import get_system
+from bench.registry import get_system, system_names
 from systems.base import System
 from systems.henon import Henon
 from systems.logistic import Logistic
 from systems.lorenz96 import Lorenz96, tendency
 from systems.mackey_glass import MID, MackeyGlass, feedback, rk4_coefficients, rk4_stages
+from systems.sampling import decorrelation_gap, windows_per_start
 
 # (system, observation steps for short runs, bounds every observation must respect)
 CASES = [
@@ -291,3 +292,58 @@ def test_preflight_refuses_a_system_that_blows_up_in_one_line_naming_the_paramet
     text = str(info.value)
     assert text.startswith(message) and "\n" not in text, text
     assert f"{name}={value!r} (default " in text, text
+
+
+# --- several windows per settled start (systems/sampling.py) ---
+
+
+@pytest.mark.parametrize(("system", "steps", "bounds"), CASES, ids=IDS)
+def test_the_windows_of_one_start_lie_a_decorrelation_gap_apart(system, steps, bounds):
+    """`samples` draws exactly the stretches of one long trajectory from the same start:
+    window + next observation, then `gap` steps not kept; Mackey-Glass keeps one per start."""
+    window = 12
+    per, gap = windows_per_start(system, window + 1), decorrelation_gap(system)
+    drawn = system.samples(per, window, np.random.default_rng(4))  # one start
+    if gap is None:
+        assert per == 1 and isinstance(system, MackeyGlass)
+        gap = 0
+    stride = window + 1 + gap
+    [whole] = system.trajectories(1, per * stride, np.random.default_rng(4))  # (T, D)
+    starts = stride * np.arange(per)
+    expected = whole[starts[:, None] + np.arange(window)].reshape(per, window * system.dim)
+    np.testing.assert_array_equal(drawn.windows, expected)
+    np.testing.assert_array_equal(drawn.next, whole[starts + window])
+
+
+def max_lagged_correlation(obs: np.ndarray, lag: int) -> float:
+    """max over component pairs (d, e) of |corr(o_d(t), o_e(t + lag))|, obs (n, T, D)."""
+    x = (obs - obs.mean(axis=(0, 1))) / obs.std(axis=(0, 1))
+    a, b = x[:, :-lag], x[:, lag:]
+    return float(np.abs(np.einsum("ntd,nte->de", a, b)).max() / (a.shape[0] * a.shape[1]))
+
+
+SEVERAL_PER_START = [
+    name
+    for name in system_names()
+    if windows_per_start(get_system(name)(), get_system(name).window + 1) > 1
+]
+
+
+@pytest.mark.parametrize("name", SEVERAL_PER_START)
+def test_windows_of_one_start_are_decorrelated(name):
+    """The nearest observations of two consecutive windows of one start lie gap + 1 steps
+    apart: no pair of components correlates more there than at four gaps, beyond three
+    standard errors (16 trajectories × 2000 steps)."""
+    system = get_system(name)()
+    gap = decorrelation_gap(system)
+    obs = system.trajectories(16, 2000 + 4 * gap, np.random.default_rng(0))
+    bound = max_lagged_correlation(obs, 4 * gap) + 3 / np.sqrt(16 * 2000)
+    assert max_lagged_correlation(obs, gap + 1) <= bound
+
+
+def test_the_decorrelation_check_catches_a_gap_four_times_too_short():
+    system = Lorenz96()
+    gap = decorrelation_gap(system)
+    obs = system.trajectories(16, 2000 + 4 * gap, np.random.default_rng(0))
+    bound = max_lagged_correlation(obs, 4 * gap) + 3 / np.sqrt(16 * 2000)
+    assert max_lagged_correlation(obs, gap // 4 + 1) > bound
