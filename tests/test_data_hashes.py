@@ -5,9 +5,10 @@ from the dataset's own stream (`bench.data.data_rng(name, 0)`), so CI on any pro
 drift; and checks that the generators use only correctly rounded IEEE operations (+ − × ÷
 sqrt), never `pow`, `exp`, `log` or trigonometry, whose last bit can depend on the CPU.
 A pinned hash changes only on purpose: a new generator, a new seed stream or a new numpy
-random algorithm; then update it here and say why in the commit. (Last: several windows per
-settled start, a decorrelation gap apart, systems/sampling.py; Mackey-Glass and
-mixed_sources keep one window per start and their hashes.)
+random algorithm; then update it here and say why in the commit. Four windows come from four
+starts; `PINNED_SEVERAL` pins 2000 short windows, where systems with a decorrelation gap
+draw several per start (systems/sampling.py: the gap and the windows per start are part of
+what makes the data).
 """
 
 import ast
@@ -23,14 +24,23 @@ from systems import henon, logistic, lorenz96, mackey_glass, maps, sampling
 from systems.mackey_glass import hill_power
 
 PINNED = {
-    "logistic": "380330eccffa805e25eedd2c41930b8fcbc4e84aad51b3d2f2a503555d793ed9",
-    "henon": "3034331c2b80c74ff1bd6a5fa0599d87d69061f8e59531a17e53cd9e8d49be69",
-    "lorenz96": "5bf9c84117a007861e640180f8654e762517db06c5e30012b01ac2d6740aa6c3",
+    "logistic": "28c960429be2c2ff286199a18786afa63586f9aa81e0f5e44e6cc4e0c1506f28",
+    "henon": "7300c210698bb24aca3ed80e36d0014b3e75321796aeae2192e2ef867dbccb11",
+    "lorenz96": "325c53545520b3e2f2691d7eda72cc73b6fb9c197a864373d666b5ef9bdd32ab",
     "mackey_glass": "64864a903d18179ae95a2469a286b2938b0181a7eefed91c78f1713e3617f61a",
     # the ground-truth systems: IEEE arithmetic in their chaotic / periodic parts, features
     # rounded to float32 (systems/ground_truth.py)
-    "superposition": "6a58f5c8acd6abd6a9fbc3310dd4d8961c8e7ee533840a8190e7cc7e00459fc2",
+    "superposition": "57c6c3256ef972d7146bdc16d0b18cb8be484fdf26dfeb517ad9c4207ef0fe74",
     "mixed_sources": "9cbeda824b9dfcb767c6b4efbb4a30d3cba16d1977fb7a9f13e7680017cb9719",
+}
+
+
+# samples(2000, window 8): 3, 5, 6 and 13 windows per start (mackey_glass, mixed_sources: 1)
+PINNED_SEVERAL = {
+    "logistic": "ff9ff9983e520f55bbb7d642e4cbf498c03ce75cd4f40c220b2b7a55e4e18a9f",
+    "henon": "21834a4a68468d07f3bea0f6847e461a1d985a38988f3cd38abb97167744433f",
+    "lorenz96": "edf770ad093e457e4ff334249b99cb1f1f4480dd318ead232a4ebbdc76f2b5e0",
+    "superposition": "25d824b919455809648886edd9cd04bab8d85c9e302a659ad47ff88e4017bd2e",
 }
 
 
@@ -39,6 +49,12 @@ def test_first_windows_are_pinned(name):
     windows = get_system(name)().windows(4, data_rng(name, 0))  # (4, d_in) float64
     assert windows.dtype == np.float64
     assert hashlib.sha256(windows.tobytes()).hexdigest() == PINNED[name]
+
+
+@pytest.mark.parametrize("name", list(PINNED_SEVERAL))
+def test_windows_drawn_several_per_start_are_pinned(name):
+    windows = get_system(name)().samples(2000, 8, data_rng(name, 0)).windows  # (2000, 8 D)
+    assert hashlib.sha256(windows.tobytes()).hexdigest() == PINNED_SEVERAL[name]
 
 
 NOT_CORRECTLY_ROUNDED = {

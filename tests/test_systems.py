@@ -299,20 +299,21 @@ def test_preflight_refuses_a_system_that_blows_up_in_one_line_naming_the_paramet
 
 @pytest.mark.parametrize(("system", "steps", "bounds"), CASES, ids=IDS)
 def test_the_windows_of_one_start_lie_a_decorrelation_gap_apart(system, steps, bounds):
-    """`samples` draws exactly the stretches of one long trajectory from the same start:
+    """`samples` draws exactly the stretches of long trajectories from the same starts:
     window + next observation, then `gap` steps not kept; Mackey-Glass keeps one per start."""
-    window = 12
-    per, gap = windows_per_start(system, window + 1), decorrelation_gap(system)
-    drawn = system.samples(per, window, np.random.default_rng(4))  # one start
+    n, window, gap = 2000, 12, decorrelation_gap(system)
     if gap is None:
-        assert per == 1 and isinstance(system, MackeyGlass)
-        gap = 0
-    stride = window + 1 + gap
-    [whole] = system.trajectories(1, per * stride, np.random.default_rng(4))  # (T, D)
-    starts = stride * np.arange(per)
-    expected = whole[starts[:, None] + np.arange(window)].reshape(per, window * system.dim)
-    np.testing.assert_array_equal(drawn.windows, expected)
-    np.testing.assert_array_equal(drawn.next, whole[starts + window])
+        assert isinstance(system, MackeyGlass) and windows_per_start(system, 13, n) == 1
+        n, gap = 50, 0
+    per = windows_per_start(system, window + 1, n)
+    assert per > 1 or gap == 0
+    drawn = system.samples(n, window, np.random.default_rng(4))
+    stride, starts = window + 1 + gap, -(-n // per)
+    whole = system.trajectories(starts, per * stride, np.random.default_rng(4))  # (starts, T, D)
+    offsets = (stride * np.arange(per))[:, None] + np.arange(window + 1)  # (per, window + 1)
+    expected = whole[:, offsets].reshape(starts * per, window + 1, system.dim)[:n]
+    np.testing.assert_array_equal(drawn.windows, expected[:, :window].reshape(n, -1))
+    np.testing.assert_array_equal(drawn.next, expected[:, window])
 
 
 def max_lagged_correlation(obs: np.ndarray, lag: int) -> float:
@@ -322,11 +323,7 @@ def max_lagged_correlation(obs: np.ndarray, lag: int) -> float:
     return float(np.abs(np.einsum("ntd,nte->de", a, b)).max() / (a.shape[0] * a.shape[1]))
 
 
-SEVERAL_PER_START = [
-    name
-    for name in system_names()
-    if windows_per_start(get_system(name)(), get_system(name).window + 1) > 1
-]
+SEVERAL_PER_START = [name for name in system_names() if decorrelation_gap(get_system(name)())]
 
 
 @pytest.mark.parametrize("name", SEVERAL_PER_START)
