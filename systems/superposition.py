@@ -30,6 +30,7 @@ from typing_extensions import override
 
 from bench.errors import BenchError
 from bench.registry import register_system
+from systems.checks import _check_positive
 from systems.ground_truth import GroundTruthSystem, unit_rows
 from systems.sampling import chunked
 
@@ -74,6 +75,13 @@ class Superposition(GroundTruthSystem):
             raise BenchError(
                 f"superposition: r must be in [3.6, 4) (chaotic, bounded), got {self.r}"
             )
+
+    @override
+    def preflight(self, window: int) -> None:
+        """The parameters only: validated r keeps every orbit in (0, 1), so nothing can blow
+        up, and a trial run would import sae-lens (~5 s) for the features."""
+        _check_positive(self, window=window)
+        self.validate()
 
     @cached_property
     def firing_probabilities(self) -> np.ndarray:
