@@ -1,15 +1,21 @@
 """Windows of a system as SAE inputs: generated, split, standardised, with what metrics need.
 
-A sample is `window` consecutive observations from its own random start on the attractor,
-flattened to d_in = window · D, and its forecast target is the observation right after it
-(drawn in the same trajectory, so the windows are exactly those of `System.windows`). Each
-input dimension is standardised with the train split's mean and std. Beside the splits: the
-twin orbits of the dynamics probe (own random stream, raw units), fresh calibration windows
-(matched-L0 runs only), and ground truth where the system declares it. A recorded series
-(`split_samples`) supplies its own split. Within a process, cells of one (system, seed) share
-their data; `share_through(dir)` (the `--jobs` workers) also shares it between processes: each
-dataset is built once, by whichever worker needs it first, and the others load its pickle.
-This module does not train or score anything.
+A sample is `window` consecutive observations on the attractor, flattened to d_in =
+window · D, and its forecast target is the observation right after it (drawn in the same
+trajectory, so the windows are exactly those of `System.windows`); a settled start gives
+several windows a decorrelation gap apart (`systems.sampling`), and the held-out windows come
+from other starts than the training windows. Each
+input dimension is standardised with the train split's mean and std. Beside the splits, each
+from its own random stream so that the splits stay the same: the validation windows (`val`,
+for learning curves and matched-L0 calibration, never the test split), a second held-out set
+of raw windows (`floor`, the noise floor of the distribution metrics), the twin orbits of the
+dynamics probe (raw units), and ground truth where the system declares it. What to draw is
+the system's to say (`System.split_samples`, `samples`, `features`, `can_twin`,
+`has_delay_pairs`): a recorded series supplies its own split. Within a process, the last
+`CACHE_SIZE` datasets are kept, so cells of one (system, seed) share their data;
+`share_through(dir)` (the `--jobs` workers) also shares it between processes: each dataset is
+built once, by whichever worker needs it first, and the others load its pickle. This module
+does not train or score anything.
 """
 
 import fcntl
@@ -35,7 +41,7 @@ class Dataset:
     test: torch.Tensor  # (n_test, d_in) float32, standardised
     train_next: np.ndarray | None  # (n_train, D) raw: the observation after each window
     test_next: np.ndarray | None  # (n_test, D)
-    val: torch.Tensor | None  # (n_test, d_in) unseen windows for matched-L0 calibration, if any
+    val: torch.Tensor  # (n_test, d_in) standardised validation windows (own stream)
     mean: np.ndarray  # (d_in,) train mean
     std: np.ndarray  # (d_in,) train std (zeros replaced by 1)
     window: int
@@ -43,9 +49,7 @@ class Dataset:
     twins: np.ndarray | None  # (2, P, window + H, D) raw twin orbits; None: no equations
     test_sources: np.ndarray | None  # (n_test, S) true sources of the held-out samples
     features: np.ndarray | None  # (F, d_in) true features, unit rows in the standardised space
-    # (n_test, window, D) raw windows of a second held-out sample (an independent stream): the
-    # distribution metrics' noise floor; None without one (h2 builds it; h4 added the field)
-    floor: np.ndarray | None = None
+    floor: np.ndarray | None  # (n_test, window, D) raw second held-out set; None: no delay pairs
 
     def standardise(self, raw: np.ndarray) -> torch.Tensor:
         """Raw windows (n, d_in) → standardised float32 (as the SAE sees them)."""
@@ -62,7 +66,7 @@ def data_rng(system_name: str, seed: int) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(system_name.encode())])
 
 
-CACHE_SIZE = 8  # datasets kept per process (the --jobs scheduler remembers as many per worker)
+CACHE_SIZE = 8  # datasets kept in a process (the pool's scheduling hint mirrors it)
 _cache: dict[tuple, Dataset] = {}  # cells of one (system, seed) share their data in a process
 _shared_dir: Path | None = None  # where processes share built datasets (None: they do not)
 
@@ -76,7 +80,7 @@ def share_through(directory: Path | None) -> None:
 def dataset_key(system: str, params: dict, cfg: TrainConfig, seed: int) -> tuple:
     """What makes two cells' data the same: cells with one key share one Dataset."""
     sizes = (cfg.n_train, cfg.n_test, cfg.window, cfg.probe_orbits)
-    return (system, json.dumps(params, sort_keys=True), sizes, cfg.target_l0 > 0, seed)
+    return (system, json.dumps(params, sort_keys=True), sizes, seed)
 
 
 def make_dataset(system: System, cfg: TrainConfig, seed: int) -> Dataset:
@@ -111,61 +115,45 @@ def _shared_name(key: tuple) -> str:
     return hashlib.sha256(repr(key).encode()).hexdigest()[:24]
 
 
-def samples(system: System, n: int, rng: np.random.Generator, window: int):
-    """(windows (n, window · D), next observations (n, D) or None, sources (n, S) or None)."""
-    if hasattr(system, "labelled_windows"):  # ground truth: samples with their sources
-        windows, sources = system.labelled_windows(n, rng, window)
-        return windows, None, sources
-    traj = system.trajectories(n, window + 1, rng)  # (n, window + 1, D): same starts as windows
-    return traj[:, :window].reshape(n, window * system.dim), traj[:, window], None
-
-
 def _build(system: System, cfg: TrainConfig, seed: int) -> Dataset:
     rng = data_rng(system.name, seed)
     window = cfg.window or system.window
-    if hasattr(system, "split_samples"):  # a recorded series: held-out windows from its end
-        (train, train_next), (test, test_next) = system.split_samples(
-            cfg.n_train, cfg.n_test, window, rng
-        )
-        test_sources = None
-    else:
-        windows, nxt, sources = samples(system, cfg.n_train + cfg.n_test, rng, window)
-        train, test = windows[: cfg.n_train], windows[cfg.n_train :]
-        train_next, test_next = (
-            (None, None) if nxt is None else (nxt[: cfg.n_train], nxt[cfg.n_train :])
-        )
-        test_sources = None if sources is None else sources[cfg.n_train :]
-    mean, std = train.mean(axis=0), train.std(axis=0)
+    train, test = system.split_samples(cfg.n_train, cfg.n_test, window, rng)
+    mean, std = train.windows.mean(axis=0), train.windows.std(axis=0)
     std = np.where(std > 0, std, 1.0)
 
     twins = None
-    if getattr(system, "can_twin", False):  # its own stream: train and test stay as they were
+    if system.can_twin:  # its own stream: train and test stay as they were
         probe_rng = data_rng(f"{system.name}:probe", seed)
         horizon = system.probe_horizon()
         twins = system.twin_orbits(cfg.probe_orbits, window, horizon, system.probe_eps, probe_rng)
 
-    features = None
-    if hasattr(system, "features") and system.features(window) is not None:
+    features = system.features(window)
+    if features is not None:
         from systems.ground_truth import standardised_features
 
-        features = standardised_features(system.features(window), std)
+        features = standardised_features(features, std)
 
-    data = Dataset(
-        train=torch.from_numpy((train - mean) / std).float(),
-        test=torch.from_numpy((test - mean) / std).float(),
-        train_next=train_next,
-        test_next=test_next,
-        val=None,
+    # the stream matched-L0 calibration has always drawn its windows from
+    val = system.samples(cfg.n_test, window, data_rng(f"{system.name}:calibration", seed))
+    dim = test.windows.shape[1] // window
+    floor = None
+    if system.has_delay_pairs(window):
+        floor_rng = data_rng(f"{system.name}:floor", seed)
+        floor = system.samples(cfg.n_test, window, floor_rng, held_out=True).windows
+        floor = floor.reshape(cfg.n_test, window, dim)
+    return Dataset(
+        train=torch.from_numpy((train.windows - mean) / std).float(),
+        test=torch.from_numpy((test.windows - mean) / std).float(),
+        train_next=train.next,
+        test_next=test.next,
+        val=torch.from_numpy((val.windows - mean) / std).float(),
         mean=mean,
         std=std,
         window=window,
-        dim=test.shape[1] // window,
+        dim=dim,
         twins=twins,
-        test_sources=test_sources,
+        test_sources=test.sources,
         features=features,
+        floor=floor,
     )
-    if cfg.target_l0:  # its own stream: train, test and twins stay those of a plain run
-        val_rng = data_rng(f"{system.name}:calibration", seed)
-        val = data.standardise(samples(system, cfg.n_test, val_rng, window)[0])
-        data = Dataset(**{**data.__dict__, "val": val})
-    return data

@@ -3,11 +3,21 @@
 A system is a dataclass whose fields are its parameters. It supplies raw initial states in
 its basin (`initial_states`), an integrator that records observations (`advance`) and what
 an observation of a state is (`observe`). This base turns those into on-attractor
-trajectories `(n, T, D)` (after discarding a transient), into windows, into the twin orbits
-of the dynamics probe (`twin_orbits`) and the seed paper's twin trajectories, and refuses
-non-finite output. It also declares what the dynamics metrics need: `delay_lag` (steps) and
-`obs_dt` (time units per observation step). It does not know about SAEs, standardisation
-or training.
+trajectories `(n, T, D)` (after discarding a transient), into windows, and refuses
+non-finite output; the twin orbits of the dynamics probe come from `systems.twins`.
+
+What the harness asks of a system, each answered here by default and overridden where a
+system differs (never told apart by `hasattr` or `isinstance`):
+- how it samples: `samples` (windows with their next observation; ground-truth systems give
+  true sources instead) and `split_samples` (train / held-out; a recording cuts its own split);
+- whether it has ground truth: `has_ground_truth`, `features(window)`;
+- whether it has equations to differentiate: `has_tangent` and `tangent_step`, the exact
+  derivative of the generator's own step (dysts' `_rhs` / `_jac` pair is the model), which
+  `systems.lyapunov` runs Benettin's method over;
+- what the dynamics metrics need: `delay_lag` (steps), `obs_dt` (time units per observation
+  step), `can_twin`, `has_delay_pairs(window)`;
+- `preflight(window)`: a short run that refuses a system that blows up, before anything trains.
+It does not know about SAEs, standardisation or training.
 
 Reproducibility: the built-in generators use only correctly rounded IEEE operations (+ − ×
 ÷ sqrt), so the same seed and numpy version give bit-identical data on every machine
@@ -16,22 +26,36 @@ are dysts' own code; see tests/test_data_hashes.py). Integrations run under
 `np.errstate` so a blow-up surfaces as one `BenchError`, not as numpy warnings.
 """
 
-import math
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any, ClassVar
 
 import numpy as np
 
 from bench.errors import BenchError
+from systems.checks import _check_positive, _finite, check_sampling
+from systems.sampling import chunked, draw
+from systems.twins import TwinOrbits
 
-WARMUP_STEPS = 300  # least Benettin warm-up before a twin displacement, in observation steps
-WARMUP_LYAPUNOV_TIMES = 5.0  # ... and at least this many Lyapunov times 1/λ₁
-MAX_PROBE_HORIZON = 2000  # cap on the probe's horizon (slow systems such as Mackey-Glass)
+__all__ = ["Samples", "System", "_check_positive", "_finite", "check_sampling"]
+
+PREFLIGHT_STARTS = 2  # trajectories of `preflight`'s short run
+
+
+@dataclass(frozen=True)
+class Samples:
+    """n samples of a system, as one draw gives them to the data pipeline."""
+
+    windows: np.ndarray  # (n, window · D) float64, each window's observations flattened
+    next: np.ndarray | None  # (n, D) the observation right after each window; None: not drawn
+    sources: np.ndarray | None  # (n, window · S) true sources; None: no ground truth
+
+    def __len__(self) -> int:
+        return len(self.windows)
 
 
 @dataclass
-class System(ABC):
+class System(TwinOrbits, ABC):
     """Base class: subclasses are dataclasses registered with `@register_system`."""
 
     name: ClassVar[str]
@@ -42,6 +66,9 @@ class System(ABC):
     time_unit: ClassVar[str]  # "iteration" for maps, "time unit" for flows
     transient: ClassVar[int]  # observation steps discarded before recording
     can_twin: ClassVar[bool] = True  # False for a recorded series: no twin-orbit probe
+    has_ground_truth: ClassVar[bool] = False  # samples carry true sources (`features` may too)
+    has_tangent: ClassVar[bool] = False  # `tangent_step` differentiates the generator's step
+    lyapunov_discard: ClassVar[float] = 0.0  # time units of Benettin alignment not averaged
     probe_eps: ClassVar[float] = 1e-9  # twin displacement (state units), far above rounding
     # Time units per observation step: 1 for maps. Flows redefine it as a dataclass field; not
     # annotated here, which would make it the first field of every subclass that does.
@@ -80,16 +107,19 @@ class System(ABC):
         self.trajectories(2, window, np.random.default_rng(0))
 
     def run(self, state: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
-        """`advance` with numpy's overflow / invalid warnings silenced (`_finite` reports)."""
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self.advance(state, steps)
+        """`advance` in cache-sized blocks of trajectories (the same numbers), with numpy's
+        overflow / invalid warnings silenced (`_finite` reports a blow-up)."""
+        return chunked(self, self.advance, state, steps)
+
+    def skip(self, state: np.ndarray, steps: int) -> np.ndarray:
+        """The states (n, *state) `steps` observation steps on; the observations are not kept."""
+        return self.run(state, steps)[1]
 
     def settle(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n independent states on the attractor: random starts run through the transient."""
         _check_positive(self, n=n)
         self.validate()
-        _, state = self.run(self.initial_states(n, rng), self.transient)
-        return state
+        return self.skip(self.initial_states(n, rng), self.transient)
 
     def trajectories(self, n: int, steps: int, rng: np.random.Generator) -> np.ndarray:
         """n on-attractor trajectories of `steps` observations each: (n, steps, D) float64."""
@@ -98,136 +128,69 @@ class System(ABC):
         return _finite(self, obs)
 
     def windows(self, n: int, rng: np.random.Generator, window: int | None = None) -> np.ndarray:
-        """n samples, each `window` consecutive observations from its own random start,
-        flattened: (n, window * D) float64."""
-        window = window or self.window
-        return self.trajectories(n, window, rng).reshape(n, window * self.dim)
+        """n samples of `window` consecutive observations, flattened: (n, window * D) float64;
+        the windows of `samples` (several per settled start, `systems.sampling`)."""
+        return self.samples(n, window or self.window, rng).windows
 
-    # --- the seed paper's probe (kept for `reproduce divergence`) ---
+    # --- what the data pipeline draws ---
 
-    def perturb(self, state: np.ndarray, eps: float, rng: np.random.Generator) -> np.ndarray:
-        """A copy of `state` (1, *state) moved by a random vector of Euclidean norm `eps`."""
-        direction = rng.standard_normal(state.shape)
-        return state + eps * direction / np.linalg.norm(direction)
+    def samples(
+        self, n: int, window: int, rng: np.random.Generator, *, held_out: bool = False
+    ) -> Samples:
+        """n windows and the observation right after each, recorded together (`window` + 1
+        steps) from settled starts, several per start a decorrelation gap apart
+        (`systems.sampling.draw`).
 
-    def twin_trajectories(self, steps: int, eps: float, rng: np.random.Generator) -> np.ndarray:
-        """Two trajectories whose initial states differ by `eps`: (2, steps, D) float64."""
-        _check_positive(self, steps=steps)
-        state = self.settle(1, rng)
-        pair = np.concatenate([state, self.perturb(state, eps, rng)])
-        obs, _ = self.run(pair, steps)
-        return _finite(self, obs)
+        `held_out` asks for windows a model was not fitted on: a generator's windows are fresh
+        either way; a recording (`systems.file_series`) reads them from its held-out part."""
+        [obs] = draw(self, n, window + 1, rng, self.advance)  # (n, window + 1, D)
+        obs = _finite(self, obs)
+        return Samples(obs[:, :window].reshape(n, window * self.dim), obs[:, window], None)
 
-    # --- the twin-orbit probe of the dynamics metrics ---
+    def split_samples(
+        self, n_train: int, n_test: int, window: int, rng: np.random.Generator
+    ) -> tuple[Samples, Samples]:
+        """(training samples, held-out samples), drawn one after the other from `rng`: no
+        held-out window shares a start with a training window."""
+        return self.samples(n_train, window, rng), self.samples(n_test, window, rng)
 
-    def probe_horizon(self, eps: float | None = None) -> int:
-        """H: steps for a displacement eps to grow to the attractor's size (taken as 1) at the
-        reference λ₁, plus 25 %, capped at `MAX_PROBE_HORIZON`; 2 · window if λ₁ is unknown."""
-        rate = self.lyapunov * self.obs_dt  # growth per observation step
-        if not (np.isfinite(rate) and rate > 0):
-            return min(2 * self.window, MAX_PROBE_HORIZON)
-        steps = 1.25 * math.log(1.0 / (eps or self.probe_eps)) / rate
-        return int(min(math.ceil(steps) + 10, MAX_PROBE_HORIZON))
+    def features(self, window: int | None = None) -> np.ndarray | None:
+        """True feature directions of a window, unit rows in raw input space (F, window · D);
+        None when unknown (every system without ground truth)."""
+        return None
 
-    def twin_orbits(
-        self, n_orbits: int, window: int, horizon: int, eps: float, rng: np.random.Generator
-    ) -> np.ndarray:
-        """Orbits a and their twins b: (2, n_orbits, window + horizon, D) float64, raw units.
+    def has_delay_pairs(self, window: int) -> bool:
+        """Whether a window holds delay pairs (o_t, o_{t+ℓ}) and a spectrum."""
+        return window > self.delay_lag
 
-        a and b share observations 0 … window − 2. At index window − 1 (the last observation
-        of the first window) b's state is a's displaced by `eps` (Euclidean norm over the whole
-        state, e.g. Mackey-Glass' history buffer) along the leading Lyapunov vector; both then
-        run `horizon` more steps. The vector comes from a Benettin warm-up by finite
-        differences: a random displacement, carried along a and renormalised to eps every
-        `_renorm_every()` steps, for max(window, `WARMUP_STEPS`, 5 / (λ₁ Δt)) steps up to that
-        point. The j-th windows are orbits[..., j : j + window, :], j = 0 … horizon.
-        Draws from `rng`: the starts (as `settle`) and one Gaussian direction per orbit.
-        """
-        _check_positive(self, n_orbits=n_orbits, window=window, horizon=horizon)
-        if not self.can_twin:
-            raise BenchError(f"{self.name}: a recorded series cannot make twin orbits")
-        if not (np.isfinite(eps) and eps > 0):
-            raise BenchError(f"{self.name}: twin displacement eps must be positive, got {eps}")
-        a = self.settle(n_orbits, rng)
-        u = rng.standard_normal(a.shape)
-        u /= _norms(u)
-        warm = max(window, WARMUP_STEPS, self._warmup_lyapunov_steps())
-        a, u, _ = self._carry(a, u, warm - window, eps)
-        a, u, first = self._carry(a, u, window, eps)  # first: (n, window, D)
-        b = a + eps * u
-        rest, _ = self.run(np.concatenate([a, b]), horizon)  # (2n, horizon, D)
-        orbits = np.empty((2, n_orbits, window + horizon, self.dim))
-        orbits[:, :, :window] = first
-        orbits[1, :, window - 1] = self.observe(b)
-        orbits[:, :, window:] = rest.reshape(2, n_orbits, horizon, self.dim)
-        return _finite(self, orbits)
+    # --- equations: the tangent dynamics and a preflight run ---
 
-    def _warmup_lyapunov_steps(self) -> int:
-        rate = self.lyapunov * self.obs_dt
-        ok = np.isfinite(rate) and rate > 0
-        return math.ceil(WARMUP_LYAPUNOV_TIMES / rate) if ok else 0
+    def tangent_step(
+        self, state: np.ndarray, tangents: np.ndarray, steps: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Advance states (n, *state) `steps` observation steps, as `advance` does, and carry
+        tangent vectors (n, *state, k) with the exact derivative of that step. Returns both.
+        Systems with `has_tangent` override it."""
+        raise BenchError(f"{self.name}: no tangent dynamics (its equations are not known here)")
 
-    def _renorm_every(self) -> int:
-        """Steps between renormalisations: about 0.5 expected log growth, at least 1."""
-        rate = self.lyapunov * self.obs_dt
-        return max(1, math.floor(0.5 / rate)) if np.isfinite(rate) and rate > 0 else 1
+    def preflight(self, window: int) -> None:
+        """Refuse, with one `BenchError` line naming the system and its changed parameters, a
+        system that blows up: its parameters are checked, then `PREFLIGHT_STARTS` starts run
+        through the transient and one window (the data's own code), and, for a system that
+        makes twin orbits, through the probe's Benettin warm-up (`twin_orbits`), which also
+        catches an orbit stuck at a fixed point. Costs about two windows of data."""
+        _check_positive(self, window=window)
+        rng = np.random.default_rng(0)
+        self.trajectories(PREFLIGHT_STARTS, window + 1, rng)
+        if self.can_twin:
+            self.twin_orbits(PREFLIGHT_STARTS, window, 1, self.probe_eps, rng)
 
-    def _carry(
-        self, a: np.ndarray, u: np.ndarray, steps: int, eps: float
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Advance states a (n, *state) `steps` steps with the unit displacement u (n, *state)
-        carried by finite differences (twin at a + eps u, renormalised every few steps).
-        Returns the new a, the new u and a's observations (n, steps, D)."""
-        n, obs, done = len(a), [], 0
-        while done < steps:
-            k = min(self._renorm_every(), steps - done)
-            seen, pair = self.run(np.concatenate([a, a + eps * u]), k)
-            a, u = pair[:n], pair[n:] - pair[:n]
-            norm = _norms(u)
-            if not np.all(np.isfinite(norm) & (norm > 0)):
-                raise BenchError(f"{self.name}: twin warm-up left the attractor at {self.params()}")
-            u /= norm
-            obs.append(seen[:n])
-            done += k
-        return a, u, np.concatenate(obs, axis=1) if obs else np.empty((n, 0, self.dim))
-
-
-def _norms(v: np.ndarray) -> np.ndarray:
-    """Euclidean norm of each row of v (n, *state), shaped (n, 1, ...) to broadcast, summed
-    in a fixed order (not BLAS) so the probe is the same on every machine."""
-    flat = v.reshape(len(v), -1)
-    total = flat[:, 0] * flat[:, 0]
-    for j in range(1, flat.shape[1]):
-        total = total + flat[:, j] * flat[:, j]
-    return np.sqrt(total).reshape((len(v),) + (1,) * (v.ndim - 1))
-
-
-def check_sampling(system: System, step_field: str, min_transient_time: float) -> None:
-    """For flows: `obs_dt` must be a positive multiple of the integration step (the field
-    `step_field`), and the transient must last at least `min_transient_time` time units."""
-    step, obs_dt = getattr(system, step_field), system.obs_dt
-    if obs_dt <= 0 or abs(obs_dt / step - round(obs_dt / step)) > 1e-9:
-        raise BenchError(
-            f"{system.name}: obs_dt={obs_dt} must be a positive multiple of {step_field}={step}"
-        )
-    if system.transient * obs_dt < min_transient_time - 1e-9:
-        raise BenchError(
-            f"{system.name}: obs_dt={obs_dt} makes the {system.transient}-step transient "
-            f"shorter than {min_transient_time:g} time units; use obs_dt >= "
-            f"{min_transient_time / system.transient:g}"
-        )
-
-
-def _check_positive(system: System, **sizes: int) -> None:
-    for key, value in sizes.items():
-        if not isinstance(value, int | np.integer) or value <= 0:
-            raise BenchError(f"{system.name}: {key} must be a positive integer, got {value!r}")
-
-
-def _finite(system: System, obs: np.ndarray) -> np.ndarray:
-    if not np.all(np.isfinite(obs)):
-        raise BenchError(
-            f"{system.name}: trajectory left the attractor (non-finite values) with "
-            f"parameters {system.params()}; check the step size and the initial state"
-        )
-    return obs
+    def changed_params(self) -> str:
+        """The parameters that differ from the class defaults, for error messages:
+        "forcing=1e+300 (default 8.0)", or "its default parameters"."""
+        changed = [
+            f"{f.name}={getattr(self, f.name)!r} (default {f.default!r})"
+            for f in fields(self)
+            if f.default is not MISSING and getattr(self, f.name) != f.default
+        ]
+        return ", ".join(changed) or "its default parameters"

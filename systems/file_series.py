@@ -9,10 +9,19 @@ Formats (values must be finite numbers):
 Split: the first 80 % of the series (split = ⌊0.8 T⌋) trains, the last 20 % is held out. A
 window and the observation right after it (its forecast target) lie in one part, so no window
 crosses the split: training starts s ∈ [0, split − window − 1], held-out starts s ∈ [split,
-T − window − 1], drawn uniformly (with replacement) from the rng (`split_samples`). Default
-window: min(784 // D, (T − split) // 4), at least 2, so d_in ≈ 784 like the built-in systems
-when the series is long enough, and the held-out part has about 3 · window distinct starts
-otherwise. A file too short for a window plus its next observation on each side is refused.
+T − window − 1], drawn uniformly (with replacement) from the rng (`samples`, `split_samples`).
+Other draws come from the training part (`val`: calibration and learning curves; so a
+recording's validation windows may overlap its training windows) or, the noise floor's second
+held-out set, from the held-out part. Default window: min(784 // D, (T − split) // 4), so
+d_in ≈ 784 like the built-in systems when the series is long enough.
+
+Too short: every window, the default or a chosen one, must fit `HELD_OUT_WINDOWS` = 4 times,
+disjoint, into the held-out part, so that the held-out windows are not two or three stretches
+drawn again and again (a 20-observation file once gave a 2-step window with 2 distinct held-out
+windows and FVU 1.4–2.5); and the default window must be at least `MIN_WINDOW` = 8 steps
+(delay pairs and a 5-bin spectrum). So a series needs a held-out part of ≥ 32 observations
+(T ≥ 156); anything shorter is refused when the system is made (at planning), with the length
+it needs. `preflight(window)` applies the rule to a chosen window.
 
 The system's parameters are the path and the file's SHA-256 (filled in on load), so a changed
 file makes new cells instead of resuming old ones, and a worker refuses a file that changed
@@ -24,20 +33,23 @@ observation step per time unit). `trajectories` reads stretches of the training 
 
 import csv
 import hashlib
+import itertools
 import math
 from dataclasses import dataclass, field, make_dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+from typing_extensions import override
 
 from bench.errors import BenchError
 from bench.registry import SYSTEMS, register_system
-from systems.base import System
+from systems.base import Samples, System
 
 PREFIX = "file:"
 TRAIN_FRACTION = 0.8
-MIN_WINDOW = 2
+MIN_WINDOW = 8  # shortest default window: delay pairs and a 5-bin spectrum
+HELD_OUT_WINDOWS = 4  # disjoint windows every window must fit into the held-out part
 TARGET_D_IN = 784
 
 _loaded: dict[tuple, tuple[np.ndarray, str]] = {}  # (path, mtime, size) → (series, sha256)
@@ -83,41 +95,53 @@ class FileSeries(System):
         return max(MIN_WINDOW, min(TARGET_D_IN // self.dim, held_out // 4))
 
     def check_window(self, window: int) -> None:
-        """Refuse a window that does not fit, with its next observation, in both parts."""
-        parts = {"training": self.split, "held-out": len(self._series) - self.split}
-        for part, length in parts.items():
-            if length < window + 1:
-                raise BenchError(
-                    f"{self.label}: {len(self._series)} observations are too short for a "
-                    f"{window}-step window on each side of the 80/20 split (the {part} part "
-                    f"has {length}, needs at least {window + 1})"
-                )
+        """Refuse a window that the held-out part cannot hold `HELD_OUT_WINDOWS` times (the
+        training part, four times longer, then holds it with its next observation too)."""
+        total, held_out = len(self._series), len(self._series) - self.split
+        need = HELD_OUT_WINDOWS * window
+        if held_out < need:
+            shorter = held_out // HELD_OUT_WINDOWS
+            hint = f" or a window of at most {shorter} steps" if shorter >= MIN_WINDOW else ""
+            raise BenchError(
+                f"{self.label}: {total} observations are too short for a window of {window} steps: "
+                f"the held-out last 20 % ({held_out} observations) must hold {HELD_OUT_WINDOWS} "
+                f"disjoint windows ({need} observations); give a series of at least "
+                f"{_length_for(need)} observations{hint}"
+            )
 
+    @override
+    def preflight(self, window: int) -> None:
+        self.check_window(window)
+
+    @override
+    def samples(
+        self, n: int, window: int, rng: np.random.Generator, *, held_out: bool = False
+    ) -> Samples:
+        """n windows (n, window·D) and their next observations (n, D), float64, from the
+        training part (the first 80 %) or, `held_out`, the last 20 %; a window and its next
+        observation never cross the split. Draws n start indices from `rng`."""
+        self.check_window(window)
+        low, high = (self.split, len(self._series)) if held_out else (0, self.split)
+        starts = rng.integers(low, high - window, size=n)
+        seg = self._series[starts[:, None] + np.arange(window + 1)]  # (n, window + 1, D)
+        return Samples(seg[:, :window].reshape(n, window * self.dim), seg[:, window].copy(), None)
+
+    @override
     def split_samples(
         self, n_train: int, n_test: int, window: int, rng: np.random.Generator
-    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-        """((train windows (n_train, window·D), their next observations (n_train, D)),
-        (held-out windows (n_test, window·D), next observations (n_test, D))), float64.
-
-        Training windows come from the first 80 %, held-out ones from the last 20 %; a window
-        and its next observation never cross the split. Draws the training starts, then the
-        held-out starts, from `rng`."""
-        self.check_window(window)
-        train_starts = rng.integers(0, self.split - window, size=n_train)
-        test_starts = rng.integers(self.split, len(self._series) - window, size=n_test)
-        return self._cut(train_starts, window), self._cut(test_starts, window)
-
-    def _cut(self, starts: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
-        seg = self._series[starts[:, None] + np.arange(window + 1)]  # (n, window + 1, D)
-        return seg[:, :window].reshape(len(starts), window * self.dim), seg[:, window].copy()
+    ) -> tuple[Samples, Samples]:
+        """Training samples from the first 80 %, then held-out samples from the last 20 %."""
+        return self.samples(n_train, window, rng), self.samples(n_test, window, rng, held_out=True)
 
     # --- the System contract: a recording's "integrator" reads its training part ---
 
+    @override
     def initial_states(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """n start indices (n,) in the training part, with room for a default window."""
         self.check_window(self.window)
         return rng.integers(0, self.split - self.window, size=n)
 
+    @override
     def advance(self, state: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
         """Observations (n, steps, D) from indices `state` (n,) on, and the indices after."""
         if steps and int(np.max(state)) + steps > self.split:
@@ -127,8 +151,16 @@ class FileSeries(System):
             )
         return self._series[state[:, None] + np.arange(steps)], state + steps
 
+    @override
     def twin_trajectories(self, steps: int, eps: float, rng: np.random.Generator) -> np.ndarray:
         raise BenchError(f"{self.label}: a recorded series cannot make twin trajectories")
+
+
+def _length_for(held_out: int) -> int:
+    """The shortest series whose held-out part (after the 80/20 split) has `held_out` steps."""
+    return next(
+        t for t in itertools.count(held_out) if t - math.floor(TRAIN_FRACTION * t) >= held_out
+    )
 
 
 def register_file_series(path: str) -> None:

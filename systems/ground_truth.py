@@ -3,8 +3,9 @@
 A ground-truth system is a `System` whose integrator also reports, at every observation step,
 the true sources behind the observation (`advance_labelled`). From that it offers
 `labelled_windows(n, rng, window)`: the same windows as `windows()` (same rng draws) plus,
-for each, its sources. When the observation is a linear superposition Σ_i a_i f_i of known
-directions, `features(window)` returns those directions as unit rows in RAW input space.
+for each, its sources; its `samples` (the data pipeline's draw) carry them. When the
+observation is a linear superposition Σ_i a_i f_i of known directions, `features(window)`
+returns those directions as unit rows in RAW input space.
 
 The benchmark standardises every input dimension, x' = (x − μ)/σ with train statistics, so a
 raw feature f appears in the SAE's input space as the direction f/σ (elementwise), renormalised:
@@ -16,8 +17,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+from typing_extensions import override
 
-from systems.base import System, _check_positive, _finite
+from systems.base import Samples, System, _finite
+from systems.sampling import draw
 
 
 @dataclass
@@ -25,6 +28,7 @@ class GroundTruthSystem(System):
     """Base class of systems with known sources (and, when linear, known features)."""
 
     can_twin: ClassVar[bool] = False  # no Lyapunov vector: the twin-orbit probe does not apply
+    has_ground_truth: ClassVar[bool] = True
     n_sources: ClassVar[int]  # S: true sources per observation step
     # True when each source is its feature's firing magnitude, 0 exactly when the feature is
     # off (the ground-truth metric `f1` classifies firing by source ≠ 0; NaN when False)
@@ -40,6 +44,7 @@ class GroundTruthSystem(System):
         state.
         """
 
+    @override
     def advance(self, state: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
         obs, _, final = self.advance_labelled(state, steps)
         return obs, final
@@ -48,6 +53,7 @@ class GroundTruthSystem(System):
         """Unit feature directions of ONE observation step in raw space (F, D), or None."""
         return None
 
+    @override
     def features(self, window: int | None = None) -> np.ndarray | None:
         """Unit feature directions of a whole window in raw space: (F · window, window · D).
 
@@ -61,18 +67,27 @@ class GroundTruthSystem(System):
     def labelled_windows(
         self, n: int, rng: np.random.Generator, window: int | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """n windows (n, window · D) and their sources (n, window · S), both float64.
+        """n windows (n, window · D) and their sources (n, window · S), both float64, several
+        per settled start a decorrelation gap apart (`systems.sampling.draw`).
 
         Draws from `rng` exactly as `windows(n, rng, window)` does, so the windows are the same.
         """
         window = window or self.window
-        _check_positive(self, n=n, steps=window)
-        obs, src, _ = self.advance_labelled(self.settle(n, rng), window)
+        obs, src = draw(self, n, window, rng, self.advance_labelled)
         obs = _finite(self, obs)
         return obs.reshape(n, window * self.dim), src.reshape(n, window * self.n_sources)
 
+    @override
     def windows(self, n: int, rng: np.random.Generator, window: int | None = None) -> np.ndarray:
         return self.labelled_windows(n, rng, window)[0]
+
+    @override
+    def samples(
+        self, n: int, window: int, rng: np.random.Generator, *, held_out: bool = False
+    ) -> Samples:
+        """`labelled_windows` with their sources; no next observation (not drawn here)."""
+        windows, sources = self.labelled_windows(n, rng, window)
+        return Samples(windows, None, sources)
 
 
 def block_features(step_features: np.ndarray, window: int) -> np.ndarray:

@@ -3,17 +3,18 @@
 from dataclasses import dataclass
 
 import numpy as np
+from typing_extensions import override
 
 from bench.errors import BenchError
 from bench.registry import register_system
-from systems.base import System
+from systems.maps import MapSystem
 
 _BASIN_CENTRE = np.array([0.6314, 0.1894])  # a point on the attractor
 
 
 @register_system("henon")
 @dataclass
-class Henon(System):
+class Henon(MapSystem):
     """Hénon map (a = 1.4, b = 0.3), observing (x, y); 392 steps per window."""
 
     a: float = 1.4
@@ -27,6 +28,7 @@ class Henon(System):
     time_unit = "iteration"
     transient = 1000
 
+    @override
     def validate(self) -> None:
         if not 0 < self.start_spread <= 0.1:
             raise BenchError(
@@ -34,13 +36,16 @@ class Henon(System):
                 "attraction; use a value in (0, 0.1]"
             )
 
+    @override
     def initial_states(self, n: int, rng: np.random.Generator) -> np.ndarray:
         return _BASIN_CENTRE + rng.uniform(-self.start_spread, self.start_spread, size=(n, 2))
 
-    def advance(self, state: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
-        x, y = state[:, 0].copy(), state[:, 1].copy()  # (n,), (n,)
-        obs = np.empty((x.shape[0], steps, 2))
-        for t in range(steps):
-            x, y = 1.0 - self.a * x * x + y, self.b * x
-            obs[:, t, 0], obs[:, t, 1] = x, y
-        return obs, np.stack([x, y], axis=1)
+    @override
+    def step(self, state: np.ndarray) -> np.ndarray:
+        x, y = state[:, 0], state[:, 1]  # (n,), (n,)
+        return np.stack([1.0 - self.a * x * x + y, self.b * x], axis=1)
+
+    @override
+    def tangent_map(self, state: np.ndarray, tangents: np.ndarray) -> np.ndarray:
+        x, u, v = state[:, 0, None], tangents[:, 0], tangents[:, 1]  # (n, 1), (n, k), (n, k)
+        return np.stack([-2.0 * self.a * x * u + v, self.b * u], axis=1)  # J = [[−2ax, 1], [b, 0]]

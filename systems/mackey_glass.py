@@ -3,16 +3,19 @@
 Fixed-step RK4 (h = 0.1) on all n trajectories at once. The state is the history buffer
 x(t − τ − h), …, x(t) on the h grid; RK4's delayed value at the half step, x(t − τ + h/2), is
 the 4-point cubic interpolation (−1, 9, 9, −1)/16 of the buffer (error O(h⁴), like RK4 itself).
-It observes x every `obs_dt`. Only correctly rounded IEEE operations: xⁿ for an integer n
-is a fixed chain of multiplications (`hill_power`), never `pow`, whose rounding can depend on
-the CPU's instruction set (a one-ulp difference grows to a different trajectory). It does not
-handle delays that are not a multiple of h, nor compute Lyapunov exponents (see
-`systems.lyapunov`).
+It observes x every `obs_dt`. The tangent step pushes perturbations of the whole buffer
+through the exact derivative of that RK4 step, in the same loop (`MackeyGlass._integrate`), so
+the trajectory it differentiates is the generator's. Only correctly rounded IEEE operations:
+xⁿ for an integer n is a fixed chain of multiplications (`hill_power`), never `pow`, whose
+rounding can depend on the CPU's instruction set (a one-ulp difference grows to a different
+trajectory). It does not handle delays that are not a multiple of h, nor compute Lyapunov
+exponents (see `systems.lyapunov`).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
+from typing_extensions import override
 
 from bench.errors import BenchError
 from bench.registry import register_system
@@ -43,6 +46,18 @@ def rk4_coefficients(gamma: float, h: float) -> np.ndarray:
     algebraically the same step (rounding aside), four array operations instead of twenty.
     """
     return np.array([rk4_stages(*unit, gamma, h) for unit in np.eye(4)])
+
+
+def midpoint(v0: np.ndarray, v1: np.ndarray, v2: np.ndarray, v3: np.ndarray) -> np.ndarray:
+    """The value halfway between v1 and v2 of four equally spaced values (cubic, `MID`)."""
+    return MID[0] * v0 + MID[1] * (v1 + v2) + MID[3] * v3
+
+
+def rk4_combine(coefficients: tuple[float, ...], x: Array, g0: Array, gm: Array, g1: Array):
+    """a x + b0 g0 + bm gm + b1 g1: one RK4 step (`rk4_coefficients`); linear, so it also
+    steps a tangent vector given the feedback's tangents."""
+    a, b0, bm, b1 = coefficients
+    return a * x + b0 * g0 + bm * gm + b1 * g1
 
 
 def hill_power(x: np.ndarray, n: float) -> np.ndarray:
@@ -101,7 +116,10 @@ class MackeyGlass(System):
     references = {"mean": 0.93, "std": 0.23, "min": 0.42, "max": 1.32}  # long-run x(t)
     time_unit = "time unit"
     transient = 1000
+    has_tangent = True
+    lyapunov_discard = 200.0  # time units for the tangent vector to align
 
+    @override
     def validate(self) -> None:
         for key in ("beta", "gamma", "n", "tau", "h", "history"):
             value = getattr(self, key)
@@ -129,20 +147,24 @@ class MackeyGlass(System):
     def steps_per_obs(self) -> int:
         return max(round(self.obs_dt / self.h), 1)
 
+    @override
     def initial_states(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """(n, m + 2) constant histories history ± history_spread, one level per trajectory."""
         level = self.history + rng.uniform(-self.history_spread, self.history_spread, (n, 1))
         return np.repeat(level, self.delay_steps + 2, axis=1)
 
     @property
+    @override
     def delay_lag(self) -> int:
         """τ in observation steps (17 by default): the delay plane (x(t), x(t − τ))."""
         return max(1, round(self.tau / self.obs_dt))
 
+    @override
     def observe(self, state: np.ndarray) -> np.ndarray:
         """x(t), the newest value of each history buffer (n, m + 2): (n, 1)."""
         return np.array(state, dtype=np.float64)[:, -1:]
 
+    @override
     def perturb(self, state: np.ndarray, eps: float, rng: np.random.Generator) -> np.ndarray:
         """Move only the present value x(t) by ±eps (random sign), keeping the past.
 
@@ -154,26 +176,58 @@ class MackeyGlass(System):
         moved[:, -1] += eps * rng.choice([-1.0, 1.0])
         return moved
 
+    @override
     def advance(self, state: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+        obs, final, _ = self._integrate(state, steps, None)
+        return obs, final
+
+    @override
+    def tangent_step(
+        self, state: np.ndarray, tangents: np.ndarray, steps: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        _, final, tangents = self._integrate(state, steps, tangents)
+        return final, tangents
+
+    def _integrate(
+        self, state: np.ndarray, steps: int, tangents: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """RK4 on history buffers state (n, m + 2), oldest first, for `steps` observation steps;
+        with tangents (n, m + 2, k), also their exact derivative along the same steps.
+        Returns observations (n, steps, 1), the final buffers and tangents (or None)."""
         size = self.delay_steps + 2
         buf = np.array(state, dtype=np.float64).T.copy()  # (m + 2, n) ring buffer
-        a, b0, bm, b1 = map(float, rk4_coefficients(self.gamma, self.h))
+        dbuf = None if tangents is None else tangents.transpose(1, 0, 2).copy()  # (m + 2, n, k)
+        coefficients = tuple(map(float, rk4_coefficients(self.gamma, self.h)))
         beta, hill = self.beta, self.n
         x = buf[-1].copy()  # x(t), (n,)
-        p = 0  # ring index of the oldest value, x(t − τ − h)
+        p = 0  # ring index of the oldest value, x(t − τ − h); the newest is at p − 1
         obs = np.empty((steps, buf.shape[1]))
+        # g and g' at this step's i1 are the last step's at its i2 (that value is not
+        # overwritten in between): computed once, the same numbers
+        g_i1 = s_i1 = None
         for t in range(steps):
             for _ in range(self.steps_per_obs):
                 i0, i1, i2, i3 = p, (p + 1) % size, (p + 2) % size, (p + 3) % size
-                mid = MID[0] * buf[i0] + MID[1] * (buf[i1] + buf[i2]) + MID[3] * buf[i3]
-                x = (
-                    a * x
-                    + b0 * feedback(buf[i1], beta, hill)
-                    + bm * feedback(mid, beta, hill)
-                    + b1 * feedback(buf[i2], beta, hill)
-                )
+                mid = midpoint(buf[i0], buf[i1], buf[i2], buf[i3])
+                g0 = feedback(buf[i1], beta, hill) if g_i1 is None else g_i1
+                g_i1 = feedback(buf[i2], beta, hill)
+                if dbuf is not None:  # g(v)'s tangent is g'(v) dv
+                    s0 = feedback_slope(buf[i1], beta, hill) if s_i1 is None else s_i1
+                    s_i1 = feedback_slope(buf[i2], beta, hill)
+                    sm = feedback_slope(mid, beta, hill)
+                    dmid = midpoint(dbuf[i0], dbuf[i1], dbuf[i2], dbuf[i3])
+                    dbuf[p] = rk4_combine(
+                        coefficients,
+                        dbuf[p - 1],
+                        s0[:, None] * dbuf[i1],
+                        sm[:, None] * dmid,
+                        s_i1[:, None] * dbuf[i2],
+                    )
+                x = rk4_combine(coefficients, x, g0, feedback(mid, beta, hill), g_i1)
                 buf[p] = x  # overwrite the value no longer needed
                 p = i1
             obs[t] = x
         final = np.roll(buf, -p, axis=0).T.copy()  # back to oldest-first order, (n, m + 2)
-        return obs.T[:, :, None].copy(), final
+        if dbuf is not None:
+            dbuf = np.roll(dbuf, -p, axis=0).transpose(1, 0, 2).copy()
+        return obs.T[:, :, None].copy(), final, dbuf

@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from typing_extensions import override
 
 from bench.errors import BenchError
 from bench.registry import register_system
-from systems.base import _check_positive
+from systems.checks import _check_positive
 from systems.ground_truth import GroundTruthSystem, unit_rows
+from systems.sampling import chunked
 
 MAGNITUDE_OFFSET = 0.5  # a firing feature's magnitude is 0.5 + its orbit's value
 _REFERENCE = (1000, 100, 200)  # reference ensemble: orbits, discarded steps, recorded steps
@@ -75,6 +77,13 @@ class Superposition(GroundTruthSystem):
                 f"superposition: r must be in [3.6, 4) (chaotic, bounded), got {self.r}"
             )
 
+    @override
+    def preflight(self, window: int) -> None:
+        """The parameters only: validated r keeps every orbit in (0, 1), so nothing can blow
+        up, and a trial run would import sae-lens (~5 s) for the features."""
+        _check_positive(self, window=window)
+        self.validate()
+
     @cached_property
     def firing_probabilities(self) -> np.ndarray:
         """(F,) Zipf firing probabilities, most frequent first (sae-lens)."""
@@ -116,14 +125,15 @@ class Superposition(GroundTruthSystem):
         """(n, 2F): firing orbits v then magnitude orbits m."""
         return rng.uniform(0.05, 0.95, size=(n, 2 * self.n_features))
 
-    def settle(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Orbits only through the transient (no observations: they are not needed)."""
-        _check_positive(self, n=n)
-        self.validate()
-        u = self.initial_states(n, rng)
-        for _ in range(self.transient):
+    @override
+    def skip(self, state: np.ndarray, steps: int) -> np.ndarray:
+        """Orbits only (the transient, the gaps between windows): no observations to sum."""
+        return chunked(self, self._iterate, state, steps)[0]
+
+    def _iterate(self, u: np.ndarray, steps: int) -> tuple[np.ndarray]:
+        for _ in range(steps):
             u = self.r * u * (1.0 - u)
-        return u
+        return (u,)
 
     def advance_labelled(self, state, steps):
         n, n_feat = state.shape[0], self.n_features

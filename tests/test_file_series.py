@@ -12,6 +12,7 @@ import pytest
 
 import bench  # noqa: F401  (fills the registry)
 from bench.cli import main
+from bench.errors import BenchError
 from bench.registry import RESOLVERS, get_system, register_resolver
 from systems.file_series import register_file_series
 
@@ -36,9 +37,9 @@ def counting(path, t: int, d: int = 1) -> str:
 def test_windows_and_next_observations_stay_on_their_side_of_the_split(tmp_path):
     system = get_system(counting(tmp_path / "s.npy", 1000, 2))()
     assert (system.dim, system.split, system.window) == (2, 800, 50)  # min(784 // 2, 200 // 4)
-    (train, train_next), (test, test_next) = system.split_samples(
-        300, 200, 40, np.random.default_rng(0)
-    )
+    train_part, test_part = system.split_samples(300, 200, 40, np.random.default_rng(0))
+    train, train_next = train_part.windows, train_part.next
+    test, test_next = test_part.windows, test_part.next
     assert train.shape == (300, 80) and train_next.shape == (300, 2)
     assert test.shape == (200, 80) and test_next.shape == (200, 2)
     for windows, nxt, low, high in ((train, train_next, 0, 800), (test, test_next, 800, 1000)):
@@ -51,7 +52,7 @@ def test_windows_and_next_observations_stay_on_their_side_of_the_split(tmp_path)
 
 
 def test_csv_with_or_without_header_reads_like_the_npy(tmp_path):
-    series = np.random.default_rng(0).standard_normal((50, 3))
+    series = np.random.default_rng(0).standard_normal((200, 3))
     np.save(tmp_path / "s.npy", series)
     np.savetxt(tmp_path / "plain.csv", series, delimiter=",", fmt="%.17g")
     np.savetxt(
@@ -63,15 +64,28 @@ def test_csv_with_or_without_header_reads_like_the_npy(tmp_path):
         system = get_system(f"file:{tmp_path / name}")()
         assert system.dim == 3
         got = system.split_samples(5, 5, 4, rng(1))
-        arrays = [(a, b) for g, w in zip(got, want, strict=True) for a, b in zip(g, w, strict=True)]
-        assert all(np.array_equal(a, b) for a, b in arrays)
+        for g, w in zip(got, want, strict=True):
+            assert np.array_equal(g.windows, w.windows) and np.array_equal(g.next, w.next)
 
 
 def test_a_recorded_series_declares_no_equations(tmp_path):
-    system = get_system(counting(tmp_path / "s.npy", 100))()
+    system = get_system(counting(tmp_path / "s.npy", 200))()
     assert not system.can_twin and math.isnan(system.lyapunov)
     assert (system.delay_lag, system.obs_dt) == (1, 1.0)
     assert system.params()["sha256"] and system.params()["path"] == str(tmp_path / "s.npy")
+
+
+def test_a_series_too_short_for_sensible_windows_is_refused(tmp_path):
+    """The rule: every window fits 4 times, disjoint, into the held-out 20 %, and the default
+    window is at least 8 steps. 156 observations (held-out 32) are the least; 155 are refused;
+    a chosen window the held-out part cannot hold 4 times is refused by `preflight`."""
+    shortest = get_system(counting(tmp_path / "a.npy", 156))()
+    assert (len(shortest._series) - shortest.split, shortest.window) == (32, 8)
+    shortest.preflight(8)
+    with pytest.raises(BenchError, match=r"a window of 9 steps.*at most 8 steps$"):
+        shortest.preflight(9)
+    with pytest.raises(BenchError, match="155 observations are too short.*at least 156 obs"):
+        get_system(counting(tmp_path / "b.npy", 155))()
 
 
 def bad_files(tmp_path) -> list[tuple[str, str]]:
@@ -79,6 +93,7 @@ def bad_files(tmp_path) -> list[tuple[str, str]]:
     np.save(tmp_path / "nan.npy", np.r_[np.ones(50), np.nan, np.ones(49)])
     np.save(tmp_path / "inf.npy", np.r_[np.ones(50), np.inf, np.ones(49)])
     np.save(tmp_path / "short.npy", np.arange(10.0))
+    np.save(tmp_path / "twenty.npy", np.arange(20.0))
     np.save(tmp_path / "cube.npy", np.zeros((40, 2, 2)))
     np.save(tmp_path / "empty.npy", np.zeros(0))
     (tmp_path / "junk.npy").write_bytes(b"not an array")
@@ -89,7 +104,12 @@ def bad_files(tmp_path) -> list[tuple[str, str]]:
         ("junk.npy", "not a .npy file (no NUMPY header)"),
         ("nan.npy", "1 non-finite values (NaN or inf), the first at row 50"),
         ("inf.npy", "1 non-finite values (NaN or inf), the first at row 50"),
-        ("short.npy", "10 observations are too short for a 2-step window on each side"),
+        ("short.npy", "10 observations are too short for a window of 8 steps"),
+        (
+            "twenty.npy",
+            "(4 observations) must hold 4 disjoint windows (32 observations); give a "
+            "series of at least 156 observations",
+        ),
         ("cube.npy", "expected shape (T,) or (T, D), got (40, 2, 2)"),
         ("empty.npy", "holds no observations (shape (0,))"),
         ("words.csv", "line 3, column 2: 'high' is not a number"),

@@ -36,6 +36,15 @@ def test_labelled_windows_match_windows_and_features(system):
     assert system.can_twin is False
 
 
+def test_preflight_checks_the_ground_truth_systems_parameters():
+    for system in SYSTEMS:
+        assert system.preflight(system.window) is None
+    with pytest.raises(BenchError, match=r"^superposition: r must be in \[3.6, 4\)"):
+        Superposition(r=4.2).preflight(1)
+    with pytest.raises(BenchError, match="mixed_sources: n_samples must be ≥ 2"):
+        MixedSources(n_samples=1).preflight(1)
+
+
 def test_mixed_sources_values_and_mixing():
     system = MixedSources()
     t = np.arange(3000)

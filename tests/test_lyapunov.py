@@ -10,16 +10,14 @@ Each test prints and records (`record_property`) what it measured, so
 import numpy as np
 import pytest
 
+from bench.errors import BenchError
+from bench.registry import get_system, system_names
 from systems.henon import Henon
 from systems.logistic import Logistic
 from systems.lorenz96 import Lorenz96
-from systems.lyapunov import (
-    henon_spectrum,
-    largest_exponent,
-    lorenz96_spectrum,
-    mackey_glass_exponent,
-)
+from systems.lyapunov import largest_exponent, lyapunov_spectrum
 from systems.mackey_glass import MackeyGlass
+from systems.mixed_sources import MixedSources
 
 
 def _report(record_property, label: str, values: np.ndarray) -> tuple[float, float]:
@@ -39,7 +37,7 @@ def test_logistic_exponent(record_property):
 def test_henon_spectrum(record_property):
     system = Henon()
     state = system.settle(16, np.random.default_rng(0))
-    spectrum = henon_spectrum(system.a, system.b, state, 10_000)  # (16, 2)
+    spectrum = lyapunov_spectrum(system, state, 10_000, np.random.default_rng(1), k=2)  # (16, 2)
     mean, err = _report(record_property, "henon lambda1 per iteration", spectrum[:, 0])
     mean2, _ = _report(record_property, "henon lambda2 per iteration", spectrum[:, 1])
     assert mean == pytest.approx(Henon.lyapunov, abs=0.006) and err < 0.002
@@ -59,7 +57,7 @@ def test_lorenz96_spectrum_sums_to_minus_d():
     system = Lorenz96()
     state = system.settle(1, np.random.default_rng(1))
     d = system.size
-    spectrum = lorenz96_spectrum(system, state, 5.0, np.random.default_rng(2), k=d, discard=0)
+    spectrum = lyapunov_spectrum(system, state, 5.0, np.random.default_rng(2), k=d, discard=0)
     assert spectrum.sum() == pytest.approx(-d, abs=0.01)
     assert np.all(np.diff(spectrum[0]) < 0.5)  # roughly ordered, largest first
 
@@ -81,7 +79,7 @@ def test_lorenz96_tangent_is_the_derivative_of_the_integrator():
     _, end = system.advance(state, steps)
     _, end_moved = system.advance(state + eps * direction, steps)
     finite = np.log(np.linalg.norm(end_moved - end, axis=1) / eps) / time
-    tangent = lorenz96_spectrum(system, state, time, np.random.default_rng(4), discard=0)
+    tangent = lyapunov_spectrum(system, state, time, np.random.default_rng(4), discard=0)
     np.testing.assert_allclose(tangent[:, 0], finite, atol=1e-4)
 
 
@@ -89,14 +87,14 @@ def test_mackey_glass_tangent_is_the_derivative_of_the_integrator():
     """Same for the history buffer of the delay equation, over 100 time units."""
     system, eps, time = MackeyGlass(), 1e-8, 100.0
     state = system.settle(4, np.random.default_rng(5))  # (4, m + 2)
-    z = np.random.default_rng(6).standard_normal(state.T.shape)  # the function's first draw
-    direction = (z / np.linalg.norm(z, axis=0)).T
+    z = np.random.default_rng(6).standard_normal((*state.shape, 1))  # the function's first draw
+    direction = (z / np.linalg.norm(z, axis=1, keepdims=True))[:, :, 0]
     steps = round(time / system.obs_dt)
     _, end = system.advance(state, steps)
     _, end_moved = system.advance(state + eps * direction, steps)
     finite = np.log(np.linalg.norm(end_moved - end, axis=1) / eps) / time
-    tangent = mackey_glass_exponent(system, state, time, np.random.default_rng(6), discard=0)
-    np.testing.assert_allclose(tangent, finite, atol=1e-5)
+    tangent = lyapunov_spectrum(system, state, time, np.random.default_rng(6), discard=0)
+    np.testing.assert_allclose(tangent[:, 0], finite, atol=1e-5)
 
 
 @pytest.mark.slow
@@ -121,3 +119,27 @@ def test_mackey_glass_long_run_statistics(record_property):
     assert obs.std() == pytest.approx(ref["std"], abs=0.01)
     assert obs.min() == pytest.approx(ref["min"], abs=0.025)  # extremes of 96k samples
     assert obs.max() == pytest.approx(ref["max"], abs=0.02)
+
+
+WITH_TANGENT = [name for name in system_names() if get_system(name).has_tangent]
+
+
+@pytest.mark.parametrize("name", WITH_TANGENT)
+def test_tangent_step_follows_the_generators_own_trajectory(name):
+    """No second integrator: the state `tangent_step` carries is `advance`'s, bit for bit, and
+    its tangent vectors are the finite-difference derivative of that step."""
+    system = get_system(name)()
+    state = system.settle(3, np.random.default_rng(8))  # (3, *state)
+    flat = np.random.default_rng(9).standard_normal((3, state[0].size))
+    direction = (flat / np.linalg.norm(flat, axis=1, keepdims=True)).reshape(state.shape)
+    steps, eps = 3, 1e-7
+    _, end = system.advance(state, steps)
+    carried, tangents = system.tangent_step(state, direction[..., None], steps)
+    np.testing.assert_array_equal(carried, end)
+    _, end_moved = system.advance(state + eps * direction, steps)
+    np.testing.assert_allclose(tangents[..., 0], (end_moved - end) / eps, rtol=1e-4, atol=1e-6)
+
+
+def test_no_tangent_dynamics_is_one_clear_error():
+    with pytest.raises(BenchError, match="mixed_sources: no tangent dynamics"):
+        largest_exponent(MixedSources(), 2, 10, np.random.default_rng(0))

@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 
 from bench.errors import BenchError
-from bench.registry import get_system
+from bench.registry import get_system, system_names
 from systems.base import System
 from systems.henon import Henon
 from systems.logistic import Logistic
 from systems.lorenz96 import Lorenz96, tendency
 from systems.mackey_glass import MID, MackeyGlass, feedback, rk4_coefficients, rk4_stages
+from systems.sampling import decorrelation_gap, windows_per_start
 
 # (system, observation steps for short runs, bounds every observation must respect)
 CASES = [
@@ -265,3 +266,81 @@ def test_one_more_step_keeps_the_windows_and_gives_the_next_observation(system, 
     np.testing.assert_array_equal(
         longer[:, :steps], system.trajectories(3, steps, np.random.default_rng(9))
     )
+
+
+@pytest.mark.parametrize(("system", "steps", "bounds"), CASES, ids=IDS)
+def test_preflight_passes_the_defaults(system, steps, bounds):
+    assert system.preflight(system.window) is None
+
+
+@pytest.mark.parametrize(
+    ("system", "message"),
+    [
+        # finite but degenerate: X = 1e300 is a fixed point (the noise is lost in rounding),
+        # so only the twin warm-up notices; this once passed --dry-run and failed every cell
+        (Lorenz96(forcing=1e300), "lorenz96: twin warm-up left the attractor"),
+        (Henon(a=2.0), "henon: trajectory left the attractor"),
+        (Lorenz96(forcing=1e6), "lorenz96: trajectory left the attractor"),
+    ],
+    ids=["lorenz96-fixed-point", "henon-escapes", "lorenz96-blows-up"],
+)
+def test_preflight_refuses_a_system_that_blows_up_in_one_line_naming_the_parameter(system, message):
+    defaults = type(system)().params()
+    [(name, value)] = [(k, v) for k, v in system.params().items() if v != defaults[k]]
+    with pytest.raises(BenchError) as info:
+        system.preflight(system.window)
+    text = str(info.value)
+    assert text.startswith(message) and "\n" not in text, text
+    assert f"{name}={value!r} (default " in text, text
+
+
+# --- several windows per settled start (systems/sampling.py) ---
+
+
+@pytest.mark.parametrize(("system", "steps", "bounds"), CASES, ids=IDS)
+def test_the_windows_of_one_start_lie_a_decorrelation_gap_apart(system, steps, bounds):
+    """`samples` draws exactly the stretches of long trajectories from the same starts:
+    window + next observation, then `gap` steps not kept; Mackey-Glass keeps one per start."""
+    n, window, gap = 2000, 12, decorrelation_gap(system)
+    if gap is None:
+        assert isinstance(system, MackeyGlass) and windows_per_start(system, 13, n) == 1
+        n, gap = 50, 0
+    per = windows_per_start(system, window + 1, n)
+    assert per > 1 or gap == 0
+    drawn = system.samples(n, window, np.random.default_rng(4))
+    stride, starts = window + 1 + gap, -(-n // per)
+    whole = system.trajectories(starts, per * stride, np.random.default_rng(4))  # (starts, T, D)
+    offsets = (stride * np.arange(per))[:, None] + np.arange(window + 1)  # (per, window + 1)
+    expected = whole[:, offsets].reshape(starts * per, window + 1, system.dim)[:n]
+    np.testing.assert_array_equal(drawn.windows, expected[:, :window].reshape(n, -1))
+    np.testing.assert_array_equal(drawn.next, expected[:, window])
+
+
+def max_lagged_correlation(obs: np.ndarray, lag: int) -> float:
+    """max over component pairs (d, e) of |corr(o_d(t), o_e(t + lag))|, obs (n, T, D)."""
+    x = (obs - obs.mean(axis=(0, 1))) / obs.std(axis=(0, 1))
+    a, b = x[:, :-lag], x[:, lag:]
+    return float(np.abs(np.einsum("ntd,nte->de", a, b)).max() / (a.shape[0] * a.shape[1]))
+
+
+SEVERAL_PER_START = [name for name in system_names() if decorrelation_gap(get_system(name)())]
+
+
+@pytest.mark.parametrize("name", SEVERAL_PER_START)
+def test_windows_of_one_start_are_decorrelated(name):
+    """The nearest observations of two consecutive windows of one start lie gap + 1 steps
+    apart: no pair of components correlates more there than at four gaps, beyond three
+    standard errors (16 trajectories × 2000 steps)."""
+    system = get_system(name)()
+    gap = decorrelation_gap(system)
+    obs = system.trajectories(16, 2000 + 4 * gap, np.random.default_rng(0))
+    bound = max_lagged_correlation(obs, 4 * gap) + 3 / np.sqrt(16 * 2000)
+    assert max_lagged_correlation(obs, gap + 1) <= bound
+
+
+def test_the_decorrelation_check_catches_a_gap_four_times_too_short():
+    system = Lorenz96()
+    gap = decorrelation_gap(system)
+    obs = system.trajectories(16, 2000 + 4 * gap, np.random.default_rng(0))
+    bound = max_lagged_correlation(obs, 4 * gap) + 3 / np.sqrt(16 * 2000)
+    assert max_lagged_correlation(obs, gap // 4 + 1) > bound

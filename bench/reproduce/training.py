@@ -72,7 +72,10 @@ class Data:
 def load_data(system: str, seed: int, sizes: Sizes) -> Data:
     """Windows from `seed`'s random starts: the first n_train train, the next n_test held out."""
     sys_ = SYSTEMS[system]()
-    raw = sys_.windows(sizes.n_train + sizes.n_test, np.random.default_rng(seed))  # (n, 784)
+    n, rng = sizes.n_train + sizes.n_test, np.random.default_rng(seed)
+    # the paper's sampling: every window from its own settled start (not `System.windows`,
+    # which takes several per start)
+    raw = sys_.trajectories(n, sys_.window, rng).reshape(n, sys_.window * sys_.dim)  # (n, 784)
     lo, hi = np.zeros(raw.shape[1]), np.ones(raw.shape[1])
     if system != "logistic":
         train = raw[: sizes.n_train].reshape(sizes.n_train, -1, sys_.dim)  # (n, steps, D)
