@@ -101,11 +101,6 @@ class System(TwinOrbits, ABC):
     def params(self) -> dict[str, Any]:
         return asdict(self)
 
-    def preflight(self, window: int) -> None:
-        """Raise `BenchError` before anything trains when this system, with its parameters,
-        cannot make windows of `window` steps (two short trajectories must stay finite)."""
-        self.trajectories(2, window, np.random.default_rng(0))
-
     def run(self, state: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
         """`advance` in cache-sized blocks of trajectories (the same numbers), with numpy's
         overflow / invalid warnings silenced (`_finite` reports a blow-up)."""

@@ -156,7 +156,9 @@ def test_a_bare_command_lists_the_commands(capsys):
     err = capsys.readouterr().err
     for command in ("list", "run", "leaderboard", "randomness", "reproduce"):
         assert f"\n    {command}" in err  # one help line each
-    assert "Commands: list, run, leaderboard, randomness, stream, reproduce" in " ".join(err.split())
+    assert "Commands: list, run, leaderboard, randomness, stream, reproduce" in " ".join(
+        err.split()
+    )
 
 
 def test_version(capsys):
