@@ -15,7 +15,7 @@ OUT ?= results/latest
 # Worker processes for the run (auto: one per core); JOBS=1 runs every cell in one process.
 JOBS ?= auto
 
-.PHONY: setup leaderboard test test-dysts lint docs bench-kernels bench-systems bench-scaling reproduce clean
+.PHONY: setup leaderboard fronts test test-dysts lint docs bench-kernels bench-systems bench-scaling bench-budget reproduce clean
 
 setup: $(DEV)
 
@@ -37,6 +37,13 @@ leaderboard: $(DEV)
 	$(BIN)/chaos-sae-bench run --profile default --saes all --jobs $(JOBS) --out $(OUT)
 	$(BIN)/chaos-sae-bench run --profile default --saes all --matched-l0 --jobs $(JOBS) --out $(OUT)
 	$(BIN)/chaos-sae-bench run --profile default --saes reference --seeds 1 --set k=8,16,64 --jobs $(JOBS) --out $(OUT)
+	$(BIN)/chaos-sae-bench leaderboard --runs $(OUT)/runs.jsonl --out $(OUT)
+
+# Fronts: every SAE at L0 = 8, 16 and 64 besides the main run's 32, one seed (k-set SAEs at
+# k = target, coefficient SAEs calibrated to it; cells the leaderboard ran are skipped), then
+# the tables again. Run after `make leaderboard` with the same OUT.
+fronts: $(DEV)
+	$(BIN)/chaos-sae-bench run --profile default --saes all --matched-l0 --seeds 1 --set target_l0=8,16,64 --jobs $(JOBS) --out $(OUT)
 	$(BIN)/chaos-sae-bench leaderboard --runs $(OUT)/runs.jsonl --out $(OUT)
 
 # The whole suite, Ray executor test included; kernel benchmarks run as correctness tests.
@@ -82,6 +89,11 @@ test-dysts: pyproject.toml
 	.venv-dysts/bin/pip install --quiet "$(TORCH_SPEC)"
 	.venv-dysts/bin/pip install --quiet -e ".[dysts,dev]"
 	.venv-dysts/bin/python -m pytest -q -rs tests/test_dysts_bridge.py
+
+# The budget study behind the default profile (core SAEs, 1×–64× the samples, one seed; about
+# an hour on 2 cores); records in results/scratch/budget/, report results/benchmarks/budget.md.
+bench-budget: $(DEV)
+	$(BIN)/python tests/benchmarks/budget.py --jobs $(JOBS)
 
 reproduce: $(DEV)
 	$(BIN)/chaos-sae-bench reproduce all --out results/reproduction

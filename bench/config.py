@@ -14,11 +14,14 @@ from bench.errors import BenchError
 
 @dataclass(frozen=True)
 class TrainConfig:
-    n_train: int = 2000  # training windows
-    n_test: int = 500  # held-out windows
+    """The `default` profile's settings (`make bench-budget` chose the budget: see
+    results/benchmarks/budget.md); other profiles override some of them."""
+
+    n_train: int = 32000  # training windows, fresh from the generator
+    n_test: int = 500  # held-out windows (and as many validation windows, and a floor sample)
     epochs: int = 10
-    batch_size: int = 32
-    lr: float = 1e-3
+    batch_size: int = 256
+    lr: float = 2e-3
     d_sae: int = 128
     k: int = 32  # active latents for TopK-style SAEs
     window: int = 0  # steps per window; 0 = the system's default (d_in ≈ 784)
@@ -50,10 +53,13 @@ PAPER = TrainConfig(n_train=2000, n_test=500, epochs=10, batch_size=32, lr=1e-3)
 
 PROFILES: dict[str, tuple[TrainConfig, int]] = {
     # name: (settings, default number of seeds)
-    "quick": (TrainConfig(n_train=256, n_test=128, epochs=2, batch_size=32, probe_orbits=8), 1),
+    "quick": (
+        TrainConfig(n_train=256, n_test=128, epochs=2, batch_size=32, lr=1e-3, probe_orbits=8),
+        1,
+    ),
     "paper": (PAPER, 3),
     "default": (TrainConfig(), 3),
-    "full": (TrainConfig(n_train=20000, n_test=5000, epochs=20), 10),
+    "full": (TrainConfig(n_train=128000, n_test=2000), 10),  # for a GPU
 }
 
 

@@ -43,16 +43,16 @@ def stand_in(monkeypatch, l0_of) -> list[float]:
     """Training gives L0 = round(l0_of(variant)); returns the list of variants tried."""
     tried = []
 
-    def fit(variant, train, cfg, device, seed):
+    def fit_tracked(variant, train, val, cfg, device, seed):
         tried.append(variant)
-        return l0_of(variant)
+        return l0_of(variant), None  # (the "model", no learning curve)
 
     def encode_decode(l0, x):
         z = torch.zeros(4, 128)
         z[:, : round(l0)] = 1.0
         return z, None, None
 
-    monkeypatch.setattr(cal, "fit", fit)
+    monkeypatch.setattr(cal, "fit_tracked", fit_tracked)
     monkeypatch.setattr(cal, "encode_decode", encode_decode)
     return tried
 
@@ -72,7 +72,7 @@ def run(variant, target):
 
 @pytest.mark.parametrize("target", [8, 32, 64, 120])
 def test_reaches_target_within_tolerance(l0_curve, target):
-    variant, _, record = run(FakePenalty(), target)
+    variant, _, _, record = run(FakePenalty(), target)
     assert abs(record["val_l0"] - target) <= cal.TOLERANCE * target + 0.5  # integer L0 here
     assert variant.l1_coefficient == record["coefficient"] == l0_curve[-1].l1_coefficient
     assert len(record["trials"]) == len(l0_curve) <= cal.MAX_TRIALS
@@ -83,7 +83,7 @@ def test_the_search_tries_exactly_the_documented_coefficients(l0_curve):
     (4× steps); then log-space interpolation with w = (50 − 32)/(50 − 25) = 0.72 gives
     4^0.28 · 16^0.72 = 2^3.44 → 30 (too sparse), then w = (50 − 32)/(50 − 30) = 0.9 gives
     4^0.1 · 2^(3.44·0.9) = 2^3.296 → 32: accepted."""
-    _, _, record = run(FakePenalty(), 32)
+    _, _, _, record = run(FakePenalty(), 32)
     tried = [v.l1_coefficient for v in l0_curve]
     assert tried == pytest.approx([1.0, 4.0, 16.0, 2**3.44, 2**3.296], rel=1e-12)
     assert [t["val_l0"] for t in record["trials"]] == [100, 50, 25, 30, 32]
@@ -95,7 +95,7 @@ def test_a_higher_is_denser_field_is_searched_upward_inside_its_range(monkeypatc
     0.2 → 25.6 and 0.8 → 102.4, both too sparse; 3.2, then 1.6 and 0.8·√2 ≈ 1.13 leave (0, 1],
     so the step is shortened to 0.8 · 2^¼ ≈ 0.951 → L0 121.8, within 5 %: accepted."""
     tried = stand_in(monkeypatch, lambda v: 128 * v.lifetime_sparsity)
-    variant, _, record = run(FakeLifetime(), 120)
+    variant, _, _, record = run(FakeLifetime(), 120)
     values = [v.lifetime_sparsity for v in tried]
     assert values == pytest.approx([0.05, 0.2, 0.8, 0.8 * 2**0.25], rel=1e-12)
     assert all(0 < p <= 1 for p in values)

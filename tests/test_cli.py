@@ -178,7 +178,7 @@ def test_run_help_names_every_group_and_device_and_the_defaults(capsys):
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps at the terminal's width
     assert f"groups {' | '.join(GROUPS)} | all (default: core)" in text
     assert "auto | cpu | cuda | cuda:N (default: auto)" in text
-    assert "quick | default | full (default: default)" in text
+    assert "quick | paper | default | full (default: default)" in text
 
 
 def test_every_out_option_shows_its_default():

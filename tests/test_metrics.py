@@ -79,7 +79,9 @@ def _scoring_input(system_name: str, window: int):
     from bench.run.score import trained_model
     from bench.train import encode_decode
 
-    cfg = TrainConfig(n_train=64, n_test=32, epochs=1, d_sae=16, k=4, window=window, probe_orbits=2)
+    cfg = TrainConfig(
+        n_train=64, n_test=32, epochs=1, batch_size=16, d_sae=16, k=4, window=window, probe_orbits=2
+    )
     cell = Cell(system_name, "relu", 0, cfg)
     variant, sae, data, _, _ = trained_model(cell, "cpu")
     z, x_hat, w_dec = encode_decode(sae, data.test)
@@ -211,7 +213,9 @@ def test_scoring_records_the_noise_floor(monkeypatch):
         0 < out["noise_floor"]["state_space_divergence"] < out["metrics"]["state_space_divergence"]
     )
     monkeypatch.setattr(
-        score, "trained_model", lambda cell, device: fitted._replace(data=inputs.data)
+        score,
+        "trained_model",
+        lambda cell, device: fitted._replace(data=replace(inputs.data, floor=None)),
     )
     assert score.train_and_score(inputs.cell, "cpu")["noise_floor"] == {}  # no floor sample
 

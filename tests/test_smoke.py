@@ -24,13 +24,17 @@ def test_quick_matrix_end_to_end(tmp_path, capsys):
         if get_system(r["system"])().can_twin:  # a system with equations: the probe applies
             assert all(math.isfinite(r["metrics"][m]) for m in (*DYNAMICS, "forecast_r2"))
         assert r["device"] == "cpu" and r["versions"]["sae-lens"] and r["wall_s"] > 0
+        assert len(r["curve"]["val_fvu"]) == 12 and isinstance(r["converged"], bool)
 
     assert main(["leaderboard", "--runs", f"{out}/runs.jsonl", "--out", out]) == 0
     board = (tmp_path / "leaderboard.md").read_text()
     for name in system_names():
         assert f"## {name}" in board
     csv_lines = (tmp_path / "leaderboard.csv").read_text().splitlines()
-    assert len(csv_lines) == 1 + n_cells  # header + one row per (system, sae) with one seed
+    floors = {r["system"] for r in records if r["noise_floor"]}  # systems with a `data` row
+    assert floors
+    # header + one row per (system, sae) with one seed + the noise floor's `data` rows
+    assert len(csv_lines) == 1 + n_cells + len(floors)
 
     capsys.readouterr()
     assert main(["run", "--profile", "quick", "--out", out, "--threads", "2"]) == 0
