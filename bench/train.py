@@ -5,8 +5,8 @@ trainer as the infinite iterator it wants; Adam at a constant rate (lr_end = lr)
 gradient clipping at norm 1, dead-latent window = one epoch. sae-lens' own checkpoint seam
 (`n_checkpoints`, `save_checkpoint_fn`, with no checkpoint directory: nothing is written)
 measures the validation FVU and L0 at `CURVE_POINTS` evenly spaced points of training, the
-last at the end; `convergence` reads the curve. Afterwards `encode_decode` gives what the
-metrics need. This module neither chooses SAEs nor scores them on the held-out split.
+last at the end; `convergence` reads the curve. This module neither chooses SAEs nor scores
+them on the held-out split (`bench.metrics.inference.encode_decode` reads a fitted model).
 """
 
 import tempfile
@@ -35,7 +35,7 @@ class Curve:
     @torch.no_grad()
     def measure(self, sae, val: torch.Tensor, steps: int, samples: int) -> None:
         """Append the FVU and L0 of the training SAE `sae` on val (n_val, d_in)."""
-        from bench.metrics import fvu, l0
+        from bench.metrics.core import fvu, l0
 
         was_training = sae.training
         sae.eval()
@@ -144,21 +144,3 @@ def inference_sae(training_sae):
     with tempfile.TemporaryDirectory() as tmp:
         training_sae.save_inference_model(tmp)
         return SAE.load_from_disk(tmp, device=str(training_sae.device))
-
-
-@torch.no_grad()
-def encode_decode(sae, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Latents z (n, m), reconstruction x_hat (n, d_in) and effective decoder rows (m, d_in).
-
-    The effective rows are decode(e_j) − decode(0): exact for every linear decoder, including
-    TopK's, which divides latents by the decoder norms before the matmul.
-    """
-    sae.eval()
-    x = x.to(sae.device)
-    z = sae.encode(x)
-    x_hat = sae.decode(z)
-    eye = torch.eye(z.shape[1], device=sae.device, dtype=z.dtype)
-    w_dec = sae.decode(eye) - sae.decode(torch.zeros_like(eye[:1]))
-    if not (torch.isfinite(z).all() and torch.isfinite(x_hat).all()):
-        raise BenchError("training diverged: non-finite latents or reconstruction")
-    return z.cpu(), x_hat.cpu(), w_dec.cpu()

@@ -3,17 +3,27 @@
 Each raises one `BenchError` line naming the system. They know nothing of a system's equations.
 """
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from bench.errors import BenchError
 
-if TYPE_CHECKING:
-    from systems.base import System
+
+class Named(Protocol):
+    """What these checks (and `systems.sampling`) read of a system: they take any
+    `systems.base.System` without importing it (base imports them)."""
+
+    name: str
+    dim: int
+    obs_dt: float
+    transient: int
+    lyapunov: float
+
+    def changed_params(self) -> str: ...
 
 
-def check_sampling(system: "System", step_field: str, min_transient_time: float) -> None:
+def check_sampling(system: Named, step_field: str, min_transient_time: float) -> None:
     """For flows: `obs_dt` must be a positive multiple of the integration step (the field
     `step_field`), and the transient must last at least `min_transient_time` time units."""
     step, obs_dt = getattr(system, step_field), system.obs_dt
@@ -29,13 +39,13 @@ def check_sampling(system: "System", step_field: str, min_transient_time: float)
         )
 
 
-def _check_positive(system: "System", **sizes: int) -> None:
+def _check_positive(system: Named, **sizes: int) -> None:
     for key, value in sizes.items():
         if not isinstance(value, int | np.integer) or value <= 0:
             raise BenchError(f"{system.name}: {key} must be a positive integer, got {value!r}")
 
 
-def _finite(system: "System", obs: np.ndarray) -> np.ndarray:
+def _finite(system: Named, obs: np.ndarray) -> np.ndarray:
     if not np.all(np.isfinite(obs)):
         raise BenchError(
             f"{system.name}: trajectory left the attractor (non-finite values) with "

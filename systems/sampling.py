@@ -35,14 +35,11 @@ standardisation.
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
-from systems.checks import _check_positive
-
-if TYPE_CHECKING:
-    from systems.base import System
+from systems.checks import Named, _check_positive
 
 DECORRELATION_LYAPUNOV_TIMES = 15.0  # gap between two windows of one trajectory
 OVERHEAD_VALUES = 4096  # a numpy operation's fixed cost, in values it could compute instead
@@ -51,7 +48,7 @@ CHUNK_VALUES = 16384  # observed values integrated together: numpy's temporaries
 Integrator = Callable[[np.ndarray, int], tuple[np.ndarray, ...]]  # (state, steps) → (…, final)
 
 
-def decorrelation_gap(system: "System") -> int | None:
+def decorrelation_gap(system: Named) -> int | None:
     """Observation steps between two windows of one start; None: one window per start (λ₁
     unknown or not positive, or a gap no cheaper than a fresh start's transient)."""
     rate = system.lyapunov * system.obs_dt  # growth per observation step
@@ -61,7 +58,7 @@ def decorrelation_gap(system: "System") -> int | None:
     return gap if gap < system.transient else None
 
 
-def windows_per_start(system: "System", steps: int, n: int) -> int:
+def windows_per_start(system: Named, steps: int, n: int) -> int:
     """How many `steps`-long windows one settled start gives when n are drawn (at most n)."""
     gap = decorrelation_gap(system)
     if gap is None:
@@ -71,7 +68,7 @@ def windows_per_start(system: "System", steps: int, n: int) -> int:
     return max(1, min(n, round(best)))
 
 
-def chunked(system: "System", integrate: Integrator, state: np.ndarray, steps: int):
+def chunked(system: Named, integrate: Integrator, state: np.ndarray, steps: int):
     """`integrate(state, steps)` over blocks of trajectories, its arrays concatenated, with
     numpy's overflow / invalid warnings silenced (the finite check reports a blow-up)."""
     size = max(1, CHUNK_VALUES // system.dim)
@@ -83,7 +80,11 @@ def chunked(system: "System", integrate: Integrator, state: np.ndarray, steps: i
 
 
 def draw(
-    system: "System", n: int, steps: int, rng: np.random.Generator, integrate: Integrator
+    system: Any,
+    n: int,
+    steps: int,
+    rng: np.random.Generator,
+    integrate: Integrator,  # a System
 ) -> list[np.ndarray]:
     """n stretches of `steps` observation steps: what `integrate` (the system's `advance` or
     `advance_labelled`) records, each array (n, steps, ...), trajectory-major. Draws from `rng`

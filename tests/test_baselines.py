@@ -10,8 +10,8 @@ from baselines.base import DENSER_WHEN, L0_CONTROLS, SAEVariant, calibrated, clo
 from baselines.sae_lens_adapter import step_input
 from bench.config import TrainConfig
 from bench.errors import BenchError
+from bench.metrics.inference import encode_decode
 from bench.registry import get_sae, sae_names
-from bench.train import encode_decode
 
 CFG = TrainConfig(d_sae=16, k=4)
 D_IN = 12

@@ -74,10 +74,10 @@ def _scoring_input(system_name: str, window: int):
     (`window` 0: the system's own)."""
     from bench.config import TrainConfig
     from bench.metrics import ScoringInput
+    from bench.metrics.inference import encode_decode
     from bench.registry import get_system
     from bench.run.cell import Cell
     from bench.run.score import trained_model
-    from bench.train import encode_decode
 
     cfg = TrainConfig(
         n_train=64, n_test=32, epochs=1, batch_size=16, d_sae=16, k=4, window=window, probe_orbits=2

@@ -12,9 +12,10 @@ from baselines.sparse_coding import SparseCoding
 from bench.config import TrainConfig
 from bench.errors import BenchError
 from bench.metrics.core import fvu, l0
+from bench.metrics.inference import encode_decode
 from bench.metrics.saebench import effective_encoder, encoder_spectral_norm
 from bench.metrics.sparse_inference import amortization_gap, decoder_bias, omp_fvu, omp_k
-from bench.train import encode_decode, fit
+from bench.train import fit
 
 
 def correlated(n: int, d: int, seed: int) -> torch.Tensor:

@@ -88,7 +88,7 @@ def test_saved_saes_load_and_give_their_records_metrics(tmp_path):
 
     from bench.data import make_dataset
     from bench.metrics import evaluate
-    from bench.train import encode_decode
+    from bench.metrics.inference import encode_decode
 
     saved = tmp_path / "saes"
     argv = ["run", "--profile", "quick", "--systems", "henon", "--set", *TINY]

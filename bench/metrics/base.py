@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
     from baselines.base import SAEVariant
     from bench.data import Dataset
-    from bench.run.cell import Cell
     from systems.base import System
 
 Better = Literal["higher", "lower", "one"] | None  # "one": closer to 1; None: reported
@@ -62,7 +61,7 @@ class ScoringInput:
     variant: "SAEVariant"
     data: "Dataset"
     system: "System"
-    cell: "Cell"
+    cell: Any  # the `bench.run.cell.Cell` being scored
     device: str
 
 

@@ -178,8 +178,8 @@ def forecast_r2(z_train: Array, y_train: Array, z_test: Array, y_test: Array) ->
 def compute(inputs: ScoringInput) -> dict[str, float]:
     """Geometry, spectrum, forecast and (for systems with equations) the twin-orbit probe; NaN
     where one does not apply (a window without delay pairs, no next observation, no twins)."""
+    from bench.metrics.inference import encode_decode
     from bench.metrics.twin_probe import float64_codec, probe_inputs, twin_probe
-    from bench.train import encode_decode
 
     data, system, model = inputs.data, inputs.system, inputs.model
     out = dict.fromkeys([m.name for m in METRICS], float("nan"))

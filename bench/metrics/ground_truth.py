@@ -154,7 +154,7 @@ def compute(inputs: ScoringInput) -> dict[str, float]:
     if data.test_sources is None:
         return {}
     from baselines.base import closed_form
-    from bench.train import encode_decode
+    from bench.metrics.inference import encode_decode
 
     fire = inputs.system.sources_fire
     out = ground_truth_metrics(

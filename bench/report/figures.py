@@ -24,6 +24,7 @@ from matplotlib.colors import Normalize  # noqa: E402
 
 from bench.metrics import METRICS  # noqa: E402
 from bench.registry import sae_names  # noqa: E402
+from bench.report.line_figures import fronts, learning_curves, short  # noqa: E402
 
 HEATMAPS = {"dead_frac": "dead fraction", "variance": "latent variance", "fvu": "FVU"}
 DYNAMICS = {
@@ -45,11 +46,6 @@ def sae_colours(extra: list[str] | tuple[str, ...] = ()) -> dict[str, str]:
     if len(names) > len(palette):  # beyond 256 names: evenly spaced hues
         palette = sns.color_palette("husl", len(names))
     return {name: matplotlib.colors.to_hex(palette[i]) for i, name in enumerate(names)}
-
-
-def short(label: str, width: int = 36) -> str:
-    """A label as a figure shows it: at most `width` characters (the tables hold it whole)."""
-    return label if len(label) <= width else label[: width - 1] + "…"
 
 
 def value_text(x: float, digits: int = 3) -> str:
@@ -172,7 +168,6 @@ def write_figures(
     """Heatmaps (core, dynamics, matched-L0 FVU), and per system the fronts and the
     learning curves. plain: the main table's per-seed rows; agg, matched: aggregated rows;
     points: `fronts.front_points`."""
-    from bench.report.line_figures import fronts, learning_curves
 
     out.mkdir(parents=True, exist_ok=True)
     competitors = agg[agg.ranked.astype(bool)] if "ranked" in agg else agg

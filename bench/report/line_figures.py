@@ -12,11 +12,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from bench.report.figures import short  # noqa: E402
 from bench.report.frames import registry_rank  # noqa: E402
 
 LINESTYLE = {"reference": "--"}
 MARKER = {"core": "o", "extended": "s", "classic": "^", "reference": "x"}
+
+
+def short(label: str, width: int = 36) -> str:
+    """A label as a figure shows it: at most `width` characters (the tables hold it whole)."""
+    return label if len(label) <= width else label[: width - 1] + "…"
 
 
 def _legend(ax) -> None:

@@ -20,7 +20,8 @@ from typing import Any
 from bench.config import TrainConfig
 from bench.errors import BenchError
 from bench.metrics import l0 as mean_l0
-from bench.train import encode_decode, fit_tracked
+from bench.metrics.inference import encode_decode
+from bench.train import fit_tracked
 
 TOLERANCE = 0.05  # on the calibration windows; the leaderboard shows the held-out L0 beside it
 MAX_TRIALS = 12

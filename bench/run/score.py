@@ -57,7 +57,8 @@ def train_and_score(cell: Cell, device: str, save_dir: Path | None = None) -> di
     With `save_dir`, the fitted model is kept in save_dir/<cell key>/ (`bench.run.save`)."""
     from bench.metrics import FAMILY_MODULES, ScoringInput, noise_floor
     from bench.metrics.core import fvu
-    from bench.train import convergence, encode_decode
+    from bench.metrics.inference import encode_decode
+    from bench.train import convergence
 
     variant, sae, data, curve, calibration = trained_model(cell, device)
     z, x_hat, w_dec = encode_decode(sae, data.test)
