@@ -8,6 +8,7 @@ line. This module reads records only: it never trains.
 """
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -117,14 +118,27 @@ def check_reference(reference: str | None, plain: pd.DataFrame) -> None:
         raise BenchError(f"--reference {reference!r} is no SAE; rows of this run: {labels}")
 
 
-def write(
-    records: list[dict[str, Any]], out: Path, console: Console, *, reference: str | None = None
-) -> list[Path]:
-    """Print the leaderboard; write its Markdown, CSVs, findings, figures and page. Returns
-    the files. `reference`: the SAE that Welch's t-tests compare every other row with."""
-    from bench.report.figures import write_figures
-    from bench.report.html import run_sections, write_html
+@dataclass(frozen=True)
+class Tables:
+    """Everything the leaderboard shows, computed from the records once (the README's claims
+    test reads the committed run through this too)."""
 
+    ok: pd.DataFrame  # finished cells, one row per key
+    failed: pd.DataFrame  # failed cells that never finished
+    plain: pd.DataFrame  # per-seed rows of the main table (plain runs, labelled)
+    agg: pd.DataFrame  # one row per (system, label): mean and std, the data row included
+    matched: pd.DataFrame  # the matched-L0 table, aggregated
+    matched_cells: pd.DataFrame  # its per-seed rows
+    points: pd.DataFrame  # the fronts' points (every SAE at each L0 level)
+    gaps: pd.DataFrame  # each SAE's mean FVU gap to the PCA front
+    tests: pd.DataFrame  # Welch's t-tests against `reference`
+    curves: pd.DataFrame  # the reference rows' curve points over k
+    main_profile: str
+
+
+def tables(records: list[dict[str, Any]], *, reference: str | None = None) -> Tables:
+    """The leaderboard's tables of `records`; `reference`: the SAE that Welch's t-tests compare
+    every other row with (None: no tests)."""
     ok, failed = frame(records)
     main = main_profile(ok)
     parts = partition(ok, main)
@@ -135,11 +149,43 @@ def write(
     if len(floor):
         agg = sort_rows(pd.concat([agg, aggregate(label_rows(floor, main))], ignore_index=True))
     matched_cells = label_rows(parts.matched, main)
-    matched = aggregate(matched_cells)
     points = front_points(parts.front)
-    gaps = gap_summary(points)
     ranked = plain[plain.ranked] if len(plain) else plain
     tests = welch_tests(ranked, reference) if reference and len(ranked) else pd.DataFrame()
+    front = parts.front
+    curves = front[(front.group == "reference") & front.level.notna()] if len(front) else front
+    return Tables(
+        ok=ok,
+        failed=failed,
+        plain=plain,
+        agg=agg,
+        matched=aggregate(matched_cells),
+        matched_cells=matched_cells,
+        points=points,
+        gaps=gap_summary(points),
+        tests=tests,
+        curves=curves,
+        main_profile=main,
+    )
+
+
+def write(
+    records: list[dict[str, Any]], out: Path, console: Console, *, reference: str | None = None
+) -> list[Path]:
+    """Print the leaderboard; write its Markdown, CSVs, findings, figures and page. Returns
+    the files. `reference`: the SAE that Welch's t-tests compare every other row with."""
+    from bench.report.figures import write_figures
+    from bench.report.html import run_sections, write_html
+
+    t = tables(records, reference=reference)
+    agg, plain, matched, failed, points, gaps = (
+        t.agg,
+        t.plain,
+        t.matched,
+        t.failed,
+        t.points,
+        t.gaps,
+    )
     print_tables(agg, failed, console)
 
     out.mkdir(parents=True, exist_ok=True)
@@ -149,35 +195,33 @@ def write(
         agg,
         plain,
         matched=matched,
-        matched_cells=matched_cells,
-        tests=tests,
+        matched_cells=t.matched_cells,
+        tests=t.tests,
         failed=failed,
         points=points,
         gaps=gaps,
-        main_profile=main,
+        main_profile=t.main_profile,
         reference=reference,
     )
     files[0].write_text(text)
-    for frame_, path in zip((agg, matched, tests, points, gaps), files[1:6], strict=True):
+    for frame_, path in zip((agg, matched, t.tests, points, gaps), files[1:6], strict=True):
         frame_.to_csv(path, index=False, float_format="%.6g")
     files[6].write_text(findings_markdown(agg, matched, gaps, subject=reference))
     if len(agg):
         files += write_figures(plain, agg, matched=matched, points=points, out=out / "figures")
     if not len(plain):
         return files
-    front = parts.front
-    curves = front[(front.group == "reference") & front.level.notna()]
     files.append(
         write_html(
             out,
             per_seed=plain,
             agg=agg,
             matched=matched,
-            tests=tests,
+            tests=t.tests,
             sections=run_sections(out),  # only files of this run's folder, never results/
             figures=[f for f in files if f.suffix == ".png"],
-            references=curves,
-            provenance=provenance(records, ok, failed),
+            references=t.curves,
+            provenance=provenance(records, t.ok, failed),
         )
     )
     return files
