@@ -2,6 +2,7 @@
 coefficient (the real training path is covered by the matrix tests): a penalty (a lower value
 is denser) and a lifetime sparsity (a higher value is denser, valid in (0, 1])."""
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -79,36 +80,65 @@ def test_reaches_target_within_tolerance(l0_curve, target):
 
 
 def test_the_search_tries_exactly_the_documented_coefficients(l0_curve):
-    """Target 32 on L0 = round(100/√c): 1 → 100 and 4 → 50 are too dense, 16 → 25 too sparse
-    (4× steps); then log-space interpolation with w = (50 − 32)/(50 − 25) = 0.72 gives
-    4^0.28 · 16^0.72 = 2^3.44 → 30 (too sparse), then w = (50 − 32)/(50 − 30) = 0.9 gives
-    4^0.1 · 2^(3.44·0.9) = 2^3.296 → 32: accepted."""
+    """Target 32 on L0 = round(100/√c) from c = 1 (L0 100, too dense). One point: the prior
+    slope −1 in log-log gives c = 100/32 = 3.125 → L0 round(56.57) = 57. Two points: the secant
+    s = ln(57/100)/ln(3.125) ≈ −0.4933 gives ln c = ln 3.125 + ln(32/57)/s ≈ ln 10.07 → L0
+    round(31.51) = 32: accepted."""
     _, _, _, record = run(FakePenalty(), 32)
-    tried = [v.l1_coefficient for v in l0_curve]
-    assert tried == pytest.approx([1.0, 4.0, 16.0, 2**3.44, 2**3.296], rel=1e-12)
-    assert [t["val_l0"] for t in record["trials"]] == [100, 50, 25, 30, 32]
-    assert record["coefficient"] == pytest.approx(2**3.296, rel=1e-12)
+    slope = math.log(57 / 100) / math.log(3.125)
+    third = math.exp(math.log(3.125) + math.log(32 / 57) / slope)
+    assert [v.l1_coefficient for v in l0_curve] == pytest.approx([1.0, 3.125, third], rel=1e-12)
+    assert [t["val_l0"] for t in record["trials"]] == [100, 57, 32]
+    assert third == pytest.approx(10.07, abs=0.01)
+
+
+def test_a_bracketed_target_is_interpolated_between_the_brackets_ends():
+    """Points (log c, log L0) = (0, ln 100) too dense and (ln 16, ln 25) too sparse around
+    ln 32: w = (ln 100 − ln 32)/(ln 100 − ln 25) = ln 3.125 / ln 4 ≈ 0.822, so
+    ln c = w · ln 16 (c ≈ 9.77)."""
+    points = [(0.0, math.log(100)), (math.log(16), math.log(25))]
+    w = math.log(3.125) / math.log(4)
+    got = cal._next_log_coef(points, math.log(32), sign=-1.0)
+    assert got == pytest.approx(w * math.log(16), rel=1e-12)
+    assert math.exp(got) == pytest.approx(9.77, abs=0.01)
+
+
+def test_a_step_is_at_most_sixteen_fold():
+    """L0 10000 for a target of 1 with the prior slope: ln 10000 ≈ 9.2 > ln 16, so ×16."""
+    got = cal._next_log_coef([(0.0, math.log(10000))], 0.0, sign=-1.0)
+    assert got == pytest.approx(math.log(16), rel=1e-12)
+
+
+def test_a_secant_pointing_the_wrong_way_falls_back_to_the_prior_slope():
+    """A denser-when-lower field whose L0 rose with the coefficient (noise): the prior slope
+    −1 from the last point, ln c = ln 2 + (ln 32 − ln 60)/(−1)."""
+    points = [(0.0, math.log(50)), (math.log(2), math.log(60))]
+    got = cal._next_log_coef(points, math.log(32), sign=-1.0)
+    assert got == pytest.approx(math.log(2) + math.log(60 / 32), rel=1e-12)
 
 
 def test_a_higher_is_denser_field_is_searched_upward_inside_its_range(monkeypatch):
-    """L0 = 128 p for lifetime sparsity p. Target 120 (p = 0.9375) from p = 0.05: 4× steps give
-    0.2 → 25.6 and 0.8 → 102.4, both too sparse; 3.2, then 1.6 and 0.8·√2 ≈ 1.13 leave (0, 1],
-    so the step is shortened to 0.8 · 2^¼ ≈ 0.951 → L0 121.8, within 5 %: accepted."""
+    """L0 = round(128 p) for lifetime sparsity p. Target 120 from p = 0.05 (L0 6): the prior
+    slope +1 asks for 20×, clipped to 16×: p = 0.8 → L0 102, still too sparse; the secant
+    s = ln(102/6)/ln 16 then gives ln p = ln 0.8 + ln(120/102)/s (p ≈ 0.938) → L0 120."""
     tried = stand_in(monkeypatch, lambda v: 128 * v.lifetime_sparsity)
     variant, _, _, record = run(FakeLifetime(), 120)
     values = [v.lifetime_sparsity for v in tried]
-    assert values == pytest.approx([0.05, 0.2, 0.8, 0.8 * 2**0.25], rel=1e-12)
+    slope = math.log(102 / 6) / math.log(16)
+    expected = math.exp(math.log(0.8) + math.log(120 / 102) / slope)
+    assert values == pytest.approx([0.05, 0.8, expected], rel=1e-12)
     assert all(0 < p <= 1 for p in values)
-    assert variant.lifetime_sparsity == pytest.approx(0.8 * 2**0.25, rel=1e-12)
+    assert variant.lifetime_sparsity == pytest.approx(expected, rel=1e-12)
     assert record["field"] == "lifetime_sparsity"
 
 
 def test_a_higher_is_denser_field_is_searched_downward_when_too_dense(monkeypatch):
-    """Target 2 from p = 0.05 (L0 6.4, too dense): the search lowers p, 4× at a time."""
+    """Target 2 from p = 0.05 (L0 6.4 → 6, too dense): the prior slope lowers p to
+    0.05 · 2/6."""
     tried = stand_in(monkeypatch, lambda v: 128 * v.lifetime_sparsity)
     run(FakeLifetime(), 2)
     values = [v.lifetime_sparsity for v in tried]
-    assert values[:2] == pytest.approx([0.05, 0.0125], rel=1e-12)
+    assert values[:2] == pytest.approx([0.05, 0.05 * 2 / 6], rel=1e-12)
     assert all(0 < p <= 1 for p in values)
 
 
