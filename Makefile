@@ -14,6 +14,9 @@ TEST := $(VENV)/.installed-dev,ray
 OUT ?= results/latest
 # Worker processes for the run (auto: one per core); JOBS=1 runs every cell in one process.
 JOBS ?= auto
+# The profile of the leaderboard and fronts runs (`make leaderboard PROFILE=paper`: the seed
+# paper's budget).
+PROFILE ?= default
 
 .PHONY: setup leaderboard fronts test test-dysts lint docs bench-kernels bench-systems bench-scaling bench-budget reproduce clean
 
@@ -34,9 +37,9 @@ $(VENV)/.installed-%: pyproject.toml $(TORCH)
 # calibrated to L0 = k; TopK-style cells are shared with the first run), the reference curves
 # (PCA and sparse coding at k = 8, 16, 64; k = 32 is the first run's), then the tables.
 leaderboard: $(DEV)
-	$(BIN)/chaos-sae-bench run --profile default --saes all --jobs $(JOBS) --out $(OUT)
-	$(BIN)/chaos-sae-bench run --profile default --saes all --matched-l0 --jobs $(JOBS) --out $(OUT)
-	$(BIN)/chaos-sae-bench run --profile default --saes reference --seeds 1 --set k=8,16,64 --jobs $(JOBS) --out $(OUT)
+	$(BIN)/chaos-sae-bench run --profile $(PROFILE) --saes all --jobs $(JOBS) --out $(OUT)
+	$(BIN)/chaos-sae-bench run --profile $(PROFILE) --saes all --matched-l0 --jobs $(JOBS) --out $(OUT)
+	$(BIN)/chaos-sae-bench run --profile $(PROFILE) --saes reference --seeds 1 --set k=8,16,64 --jobs $(JOBS) --out $(OUT)
 	$(BIN)/chaos-sae-bench leaderboard --runs $(OUT)/runs.jsonl --out $(OUT)
 
 # Fronts: every SAE at L0 = 8, 16 and 64 besides the main run's 32, one seed (k-set SAEs at
@@ -44,8 +47,8 @@ leaderboard: $(DEV)
 # synth_hierarchy at L0 = 3 and 4 too (its true L0 is 4.7: SynthSAEBench-16k's 20 and 25 at its
 # scale); then the tables again. Run after `make leaderboard` with the same OUT.
 fronts: $(DEV)
-	$(BIN)/chaos-sae-bench run --profile default --saes all --matched-l0 --seeds 1 --set target_l0=8,16,64 --jobs $(JOBS) --out $(OUT)
-	$(BIN)/chaos-sae-bench run --profile default --systems synth_hierarchy --saes all --matched-l0 --seeds 1 --set target_l0=3,4 --jobs $(JOBS) --out $(OUT)
+	$(BIN)/chaos-sae-bench run --profile $(PROFILE) --saes all --matched-l0 --seeds 1 --set target_l0=8,16,64 --jobs $(JOBS) --out $(OUT)
+	$(BIN)/chaos-sae-bench run --profile $(PROFILE) --systems synth_hierarchy --saes all --matched-l0 --seeds 1 --set target_l0=3,4 --jobs $(JOBS) --out $(OUT)
 	$(BIN)/chaos-sae-bench leaderboard --runs $(OUT)/runs.jsonl --out $(OUT)
 
 # The whole suite, Ray executor test included; kernel benchmarks run as correctness tests.
