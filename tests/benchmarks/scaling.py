@@ -169,6 +169,17 @@ SMOKE = {  # --smoke: tiny sizes, every section but the matrix, to check the scr
 }
 
 
+def sections_arg(text: str) -> set[int]:
+    """--only's value, "4,5,6" → {4, 5, 6}."""
+    try:
+        numbers = {int(n) for n in text.split(",")}
+    except ValueError:
+        numbers = set()
+    if not numbers or not numbers <= set(range(1, 7)):
+        raise argparse.ArgumentTypeError(f"expected section numbers 1–6, e.g. 4,5,6; got {text!r}")
+    return numbers
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -178,13 +189,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", default="default", help="the cells' profile, section 4")
     parser.add_argument("--out", help="default results/benchmarks/scaling.md; none with --smoke")
     parser.add_argument("--matrix-repeats", type=int, default=2, help="runs of each, section 1")
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="sections to run, e.g. 4,5,6")
+    parser.add_argument("--only", type=sections_arg, default="1,2,3,4,5,6", help="e.g. 4,5,6")
     parser.add_argument("--skip-matrix", action="store_true", help="leave out section 1")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no section 1")
     args = parser.parse_args(argv)
-    only = {int(n) for n in args.only.split(",")} - (
-        {1} if args.skip_matrix or args.smoke else set()
-    )
+    only = args.only - ({1} if args.skip_matrix or args.smoke else set())
     out = args.out or (None if args.smoke else "results/benchmarks/scaling.md")
 
     import torch
@@ -192,11 +201,15 @@ def main(argv: list[str] | None = None) -> None:
     from lockstep import lockstep_section
 
     from bench.config import profile
+    from bench.errors import BenchError
     from bench.run.runner import warm_up
 
+    try:
+        cfg = profile(args.profile)[0]
+    except BenchError as error:
+        parser.error(str(error))
     torch.set_num_threads(THREADS)
     warm_up()
-    cfg = profile(args.profile)[0]
     sweeps, steps, lockstep_steps, square = SWEEPS, args.steps, args.lockstep_steps, args.square
     if args.smoke:
         cfg = replace(cfg, **SMOKE["cell"])
