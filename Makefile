@@ -83,8 +83,10 @@ bench-systems: pyproject.toml
 	.venv-dysts/bin/python tests/benchmarks/systems_benchmark.py --dysts-repeats 1
 
 # The quick matrix with --jobs 1 against --jobs auto, cell time against n_train, d_sae and the
-# window (log-log slopes), sae-lens' step against a bare torch step (about 5 minutes on 2
-# cores); writes results/benchmarks/scaling.md.
+# window (log-log slopes), sae-lens' step against a bare torch step, where a default-profile
+# cell's time goes (data, training, each metric family, calibration), training GFLOP/s against
+# a one-core matmul peak, and lockstep training of 4 SAEs against one at a time (about 20
+# minutes on the idle 2-core machine); writes results/benchmarks/scaling.md.
 bench-scaling: $(DEV)
 	$(BIN)/python tests/benchmarks/scaling.py
 

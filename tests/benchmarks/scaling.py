@@ -1,37 +1,41 @@
 """`make bench-scaling`: how the benchmark's cost grows, measured side by side in one run.
 
-Three sections, printed and written to results/benchmarks/scaling.md:
-1. the quick matrix (`chaos-sae-bench run --profile quick`, every system × core SAE) with
-   `--jobs 1` against `--jobs auto`, each a fresh subprocess timed end to end (imports and
-   worker start-up included), and whether their records agree key by key;
+Six sections, printed and written to results/benchmarks/scaling.md:
+1. the quick matrix with `--jobs 1` against `--jobs auto` (jobs_matrix.py);
 2. one cell's time against n_train, d_sae and the window length (logistic map, `topk` SAE,
    the quick profile otherwise), with the fitted log-log slope of each: the whole cell (data
    cached, as for every cell after the first of a system and seed) and its training alone.
    TopK keeps L0 = k at every width; an SAE whose L0 grows with d_sae would measure the OMP
    of the amortisation gap instead, whose cost grows steeply with L0;
 3. sae-lens' training step (`SAETrainer`, as `bench.train` runs it) against a bare torch step
-   with the same shapes, initial weights, loss (sae-lens `standard`: summed MSE + decoder-norm
-   weighted L1), gradient clipping and Adam: the harness's overhead over the floor.
-Torch and BLAS run on CHAOS_BENCH_THREADS threads (default 1, as the matrix runs cells);
-times are medians of `--repeats`; ratios come from one run. The machine's load average is
-stated, since a shared machine's other work inflates every time. This module changes no results.
+   (bare_step.py) with the same shapes, initial weights, loss (sae-lens `standard`: summed
+   MSE + decoder-norm weighted L1), gradient clipping and Adam, at the default profile's
+   batch: the harness's overhead over the floor;
+4. where the time of a cell goes at the default profile: data, training, calibration, each
+   metric family (cell_costs.py);
+5. training throughput in GFLOP/s of the step's matmuls against a measured one-core
+   `torch.matmul` peak (cell_costs.py, from the trainings of sections 4 and 6);
+6. lockstep training of 4 same-shape SAEs against one at a time: sae-lens' `MultiSAETrainer`,
+   and stacked bare steps (`torch.func.stack_module_state` + vmap, batched matmuls)
+   (lockstep.py).
+Torch and BLAS run on CHAOS_BENCH_THREADS threads (default 1, as the matrix runs cells; the
+counts in force are measured and stated); times are medians of `--repeats`; ratios come from
+one run. The machine's load average is stated at the start and at each section, since a shared
+machine's other work inflates every time. `--smoke` runs sections 2–6 at tiny sizes and writes
+nothing (a check that the script runs, not a measurement). This module changes no results.
 """
 
 import argparse
-import json
 import os
 import platform
-import resource
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from timing import pin_threads, timed  # this folder: run as a script, it is on the path
+from timing import load_average, pin_threads, thread_counts, timed  # this folder: on the path
 
 THREADS = pin_threads()  # before torch is imported (inside the functions below)
 SWEEPS = {  # factor: values (the quick profile's other settings stay)
@@ -47,102 +51,10 @@ def slope(xs: list[float], ys: list[float]) -> float:
     return float(np.polyfit(np.log(xs), np.log(ys), 1)[0])
 
 
-# --- 1. the quick matrix, --jobs 1 against --jobs auto ---
-
-
-def matrix_run(out: Path, jobs: str) -> tuple[float, float, dict[str, dict]]:
-    """(wall s, CPU s of the run and its workers, records by key) of one quick matrix run."""
-    cmd = [sys.executable, "-m", "bench", "run", "--profile", "quick", "--out", str(out)]
-    cmd += ["--threads", str(THREADS), "--jobs", jobs]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    if done.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{done.stderr}")
-    lines = (out / "runs.jsonl").read_text().splitlines()
-    return wall, cpu, {r["key"]: r for r in map(json.loads, lines)}
-
-
-SPIN = "x = 0\nfor i in range(15_000_000):\n    x += i"  # pure-Python CPU work, ~1.5 s
-
-
-def free_cores(n: int) -> float:
-    """Cores' worth of CPU this run can get now: n × (one spinner's wall) / (wall of n
-    spinners at once). n on an idle machine; about 1 when other work holds the rest."""
-
-    def spin(k: int) -> float:
-        start = time.perf_counter()
-        procs = [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(k)]
-        for proc in procs:
-            proc.wait()
-        return time.perf_counter() - start
-
-    return n * spin(1) / spin(n)
-
-
-def matrix_section(repeats: int) -> list[str]:
-    from bench.run.pool import resolve_jobs
-
-    auto = resolve_jobs("auto", THREADS, "cpu")
-    capacity = free_cores(auto)
-    walls: dict[str, list[float]] = {"1": [], "auto": []}
-    cpus: dict[str, list[float]] = {"1": [], "auto": []}
-    runs: dict[str, dict] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for i in range(repeats):  # alternated, so a change in the machine's load hits both
-            for jobs in ("1", "auto") if i % 2 == 0 else ("auto", "1"):
-                wall, cpu, runs[jobs] = matrix_run(Path(tmp) / f"{jobs}-{i}", jobs)
-                walls[jobs].append(wall)
-                cpus[jobs].append(cpu)
-                print(f"  --jobs {jobs}: {wall:.1f} s wall, {cpu:.1f} s CPU", flush=True)
-    one, many = runs["1"], runs["auto"]
-
-    def same(a: dict, b: dict) -> bool:
-        keep = [k for k in a if k not in ("wall_s", "finished_at")]
-        return json.dumps([a[k] for k in keep]) == json.dumps([b.get(k) for k in keep])
-
-    identical = one.keys() == many.keys() and all(same(one[k], many[k]) for k in one)
-    cell_s = sum(r["wall_s"] or 0 for r in one.values())
-    one_s, auto_s = statistics.median(walls["1"]), statistics.median(walls["auto"])
-
-    def listed(values: list[float]) -> str:
-        return ", ".join(f"{v:.1f}" for v in values)
-
-    return [
-        "## 1. The quick matrix: `--jobs 1` against `--jobs auto`",
-        "",
-        f"`chaos-sae-bench run --profile quick --threads {THREADS}`: {len(one)} cells, "
-        f"each run a fresh process timed end to end (sae-lens import and worker start-up "
-        f"included; {cell_s:.1f} s of cell time in a `--jobs 1` run), {repeats} runs of each, "
-        f"alternated; medians.",
-        "",
-        "| run | wall s (median) | wall s, each run | ratio to --jobs 1 | CPU s (median) |",
-        "|---|---|---|---|---|",
-        f"| `--jobs 1` | {one_s:.1f} | {listed(walls['1'])} | 1.00 | "
-        f"{statistics.median(cpus['1']):.1f} |",
-        f"| `--jobs auto` ({auto} worker processes) | {auto_s:.1f} | {listed(walls['auto'])} | "
-        f"{auto_s / one_s:.2f} | {statistics.median(cpus['auto']):.1f} |",
-        "",
-        "CPU s: user + system time of the run and its workers. The extra CPU with workers is "
-        "each worker's own imports (torch, sae-lens: ~8 s each) and whatever a system builds "
-        "per process (e.g. superposition's feature dictionary); the parent's planning runs "
-        "before any worker starts. These fixed costs weigh on a matrix this small and vanish "
-        "in a long one. The wall-time ratio can reach 1 / workers only with that many free "
-        f"cores: just before these runs, {auto} CPU-bound processes together got "
-        f"{capacity:.2f} cores' worth of CPU ({auto:.2f} on an idle machine).",
-        "",
-        f"Records identical key by key (metrics bit for bit; wall_s and finished_at aside): "
-        f"**{'yes' if identical else 'NO'}**.",
-    ]
-
-
 # --- 2. one cell against n_train, d_sae, window ---
 
 
-def sweep_section(repeats: int) -> list[str]:
+def sweep_section(repeats: int, sweeps: dict[str, list[int]]) -> list[str]:
     import torch
 
     from bench.config import profile
@@ -165,7 +77,7 @@ def sweep_section(repeats: int) -> list[str]:
         "",
     ]
     slopes = []
-    for factor, values in SWEEPS.items():
+    for factor, values in sweeps.items():
         rows, cells, trains = [], [], []
         for value in values:
             [cell] = plan([SYSTEM], [SWEEP_SAE], 1, config=base, assignments=[f"{factor}={value}"])
@@ -205,8 +117,9 @@ def sweep_section(repeats: int) -> list[str]:
 # --- 3. sae-lens' training step against a bare torch step ---
 
 
-def step_section(steps: int, repeats: int, d_in: int = 784, d_sae: int = 128, batch: int = 32):
+def step_section(steps: int, repeats: int, *, batch: int, d_in: int = 784, d_sae: int = 128):
     import torch
+    from bare_step import bare_train, check_same_loss, sae_params
 
     from bench.config import TrainConfig
     from bench.registry import get_sae
@@ -223,21 +136,8 @@ def step_section(steps: int, repeats: int, d_in: int = 784, d_sae: int = 128, ba
 
     def bare() -> torch.Tensor:
         torch.manual_seed(0)
-        ref = variant.build(d_in, cfg, "cpu")  # the same initial weights
-        params = [
-            p.detach().clone().requires_grad_()
-            for p in (ref.W_enc, ref.b_enc, ref.W_dec, ref.b_dec)
-        ]
-        w_enc, b_enc, w_dec, b_dec = params
-        opt = torch.optim.Adam(params, lr=cfg.lr, betas=(0.9, 0.999))
-        coef = variant.l1_coefficient
-        for x in data.split(batch):
-            loss = bare_loss(x, w_enc, b_enc, w_dec, b_dec, coef)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 1.0)
-            opt.step()
-            opt.zero_grad()
-        return loss
+        params = sae_params(variant.build(d_in, cfg, "cpu"))  # the same initial weights
+        return bare_train(params, data, batch=batch, coef=variant.l1_coefficient, lr=cfg.lr)
 
     check_same_loss(variant, d_in, cfg, data[:batch])
     harness_s, _ = timed(harness, repeats)
@@ -260,75 +160,127 @@ def step_section(steps: int, repeats: int, d_in: int = 784, d_sae: int = 128, ba
     ]
 
 
-def bare_loss(x, w_enc, b_enc, w_dec, b_dec, coef: float):
-    """sae-lens `standard` training loss: Σ_d (x̂ − x)² averaged over the batch, plus
-    coef · mean over the batch of Σ_j z_j ‖W_dec[j]‖ (z = ReLU((x − b_dec) W_enc + b_enc))."""
-    import torch
-
-    z = torch.relu((x - b_dec) @ w_enc + b_enc)  # (batch, d_sae)
-    x_hat = z @ w_dec + b_dec  # (batch, d_in)
-    mse = (x_hat - x).pow(2).sum(dim=-1).mean()
-    return mse + (coef * (z * w_dec.norm(dim=1)).norm(p=1, dim=-1)).mean()
+SMOKE = {  # --smoke: tiny sizes, every section but the matrix, to check the script runs
+    "sweeps": {"n_train": [128, 256], "d_sae": [32, 64], "window": [98, 196]},
+    "steps": 10,
+    "cell": {"n_train": 2048, "n_test": 64, "epochs": 2, "batch_size": 64, "probe_orbits": 4},
+    "lockstep_steps": 8,
+    "square": 256,
+}
 
 
-def check_same_loss(variant, d_in: int, cfg, x) -> None:
-    """The bare loss equals sae-lens' training loss on one batch from the same weights."""
-    import torch
-
-    from baselines.sae_lens_adapter import step_input
-
-    torch.manual_seed(0)
-    sae = variant.build(d_in, cfg, "cpu")
-    theirs = sae.training_forward_pass(step_input(sae, x)).loss  # l1 at variant.l1_coefficient
-    ours = bare_loss(x, sae.W_enc, sae.b_enc, sae.W_dec, sae.b_dec, variant.l1_coefficient)
-    assert torch.allclose(theirs, ours, rtol=1e-5), (theirs.item(), ours.item())
+def sections_arg(text: str) -> set[int]:
+    """--only's value, "4,5,6" → {4, 5, 6}."""
+    try:
+        numbers = {int(n) for n in text.split(",")}
+    except ValueError:
+        numbers = set()
+    if not numbers or not numbers <= set(range(1, 7)):
+        raise argparse.ArgumentTypeError(f"expected section numbers 1–6, e.g. 4,5,6; got {text!r}")
+    return numbers
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--steps", type=int, default=500, help="training steps in section 3")
-    parser.add_argument("--out", default="results/benchmarks/scaling.md")
+    parser.add_argument("--steps", type=int, default=125, help="training steps in section 3")
+    parser.add_argument("--lockstep-steps", type=int, default=125, help="each, section 6")
+    parser.add_argument("--square", type=int, default=2048, help="square matmul, section 5")
+    parser.add_argument("--profile", default="default", help="the cells' profile, section 4")
+    parser.add_argument("--out", help="default results/benchmarks/scaling.md; none with --smoke")
     parser.add_argument("--matrix-repeats", type=int, default=2, help="runs of each, section 1")
-    parser.add_argument("--skip-matrix", action="store_true", help="sections 2 and 3 only")
+    parser.add_argument("--only", type=sections_arg, default="1,2,3,4,5,6", help="e.g. 4,5,6")
+    parser.add_argument("--skip-matrix", action="store_true", help="leave out section 1")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no section 1")
     args = parser.parse_args(argv)
+    only = args.only - ({1} if args.skip_matrix or args.smoke else set())
+    out = args.out or (None if args.smoke else "results/benchmarks/scaling.md")
 
     import torch
+    from cell_costs import cell_section, throughput_section
+    from lockstep import lockstep_section
 
+    from bench.config import profile
+    from bench.errors import BenchError
     from bench.run.runner import warm_up
 
+    try:
+        cfg = profile(args.profile)[0]
+    except BenchError as error:
+        parser.error(str(error))
     torch.set_num_threads(THREADS)
     warm_up()
-    load = os.getloadavg()
-    started = time.perf_counter()
-    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; torch threads {THREADS}")
-    sections = []
-    if not args.skip_matrix:
-        print("1. quick matrix, --jobs 1 then --jobs auto ...", flush=True)
-        sections.append(matrix_section(args.matrix_repeats))
-        print("\n".join(sections[-1]), flush=True)
-    print("2. sweeps ...", flush=True)
-    sections.append(sweep_section(args.repeats))
-    print("3. training step ...", flush=True)
-    sections.append(step_section(args.steps, args.repeats))
-    print("\n".join(sections[-1]))
-    end_load = os.getloadavg()
+    sweeps, steps, lockstep_steps, square = SWEEPS, args.steps, args.lockstep_steps, args.square
+    if args.smoke:
+        cfg = replace(cfg, **SMOKE["cell"])
+        sweeps, steps, square = SMOKE["sweeps"], SMOKE["steps"], SMOKE["square"]
+        lockstep_steps = SMOKE["lockstep_steps"]
+    load, started, threads = load_average(), time.perf_counter(), thread_counts()
+    print(f"load average {load}; threads: {threads}", flush=True)
+    sections: dict[int, list[str]] = {}
+    works = []
+
+    def run(number: int, title: str, measure) -> None:
+        """Section `number`'s lines from measure(), with the load average at its start."""
+        print(f"{number}. {title} ...", flush=True)
+        at_start = load_average()
+        lines = measure()
+        sections[number] = [
+            lines[0],
+            "",
+            f"Load average at this section's start: {at_start}.",
+            *lines[1:],
+        ]
+        print("\n".join(sections[number]), flush=True)
+
+    if 1 in only:
+        from jobs_matrix import matrix_section
+
+        matrix = lambda: matrix_section(args.matrix_repeats, THREADS)  # noqa: E731
+        run(1, "quick matrix, --jobs 1 then --jobs auto", matrix)
+    if 2 in only:
+        run(2, "sweeps", lambda: sweep_section(args.repeats, sweeps))
+    if 3 in only:
+        run(3, "training step", lambda: step_section(steps, args.repeats, batch=cfg.batch_size))
+    if 4 in only:
+
+        def cells() -> list[str]:
+            lines, costs = cell_section(cfg, repeats=args.repeats)
+            works.extend(c.work for c in costs if c.calibration is None)
+            return lines
+
+        run(4, "where the time of a cell goes", cells)
+    if 6 in only:
+
+        def lockstep() -> list[str]:
+            lines, measured = lockstep_section(steps=lockstep_steps, repeats=args.repeats)
+            works.extend(measured)
+            return lines
+
+        run(6, "lockstep", lockstep)
+    if 5 in only:
+        shape = {"batch": cfg.batch_size, "d_in": 800, "d_sae": cfg.d_sae, "square": square}
+        run(5, "throughput", lambda: throughput_section(works, repeats=args.repeats, **shape))
     header = [
         "# Scaling: where the time goes",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench-scaling` "
-        f"(`python tests/benchmarks/scaling.py`) in {time.perf_counter() - started:.0f} s on "
-        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), torch "
-        f"{torch.__version__} on {THREADS} thread(s). Load average (1, 5, 15 min) at the "
-        f"start {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, at the end {end_load[0]:.2f} "
-        f"{end_load[1]:.2f} {end_load[2]:.2f} (this run's own work counts in it): other work "
-        f"inflates absolute times, so the ratios and slopes within this one run are what to read.",
+        f"(`python tests/benchmarks/scaling.py {' '.join(argv or sys.argv[1:])}`) in "
+        f"{time.perf_counter() - started:.0f} s on {os.cpu_count()} cores "
+        f"({platform.processor() or platform.machine()}), torch {torch.__version__}; threads "
+        f"in force: {threads}. Load average (1, 5, 15 min) at the start {load}, at the end "
+        f"{load_average()} (this run's own work counts in it; each section states it at its "
+        "start): other work inflates absolute times, so the ratios and slopes within this one "
+        "run are what to read.",
         "",
     ]
-    text = "\n".join(header + [line for s in sections for line in [*s, ""]])
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(text)
-    print(f"wrote {args.out}")
+    text = "\n".join(header + [line for n in sorted(sections) for line in [*sections[n], ""]])
+    if out is None:
+        print("--smoke: nothing written")
+        return
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(text)
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
