@@ -59,9 +59,11 @@ lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The generated reference pages: docs/metrics.md from the code's METRICS (a test keeps them equal).
+# The reference pages in docs/, generated from the code: metrics.md from METRICS, saes.md and
+# systems.md from the registry, cli.md from the parser, extending.md's lists; the prose around
+# them is docs/templates/. tests/test_docs.py keeps the committed pages equal to the code's.
 docs: $(DEV)
-	$(BIN)/python -m bench.metrics.docs docs/metrics.md
+	$(BIN)/python -m bench.docs docs
 
 # pytest-benchmark's JSON keeps every round (8 MB); the committed copy keeps the statistics.
 bench-kernels: $(DEV)

@@ -7,7 +7,7 @@ training class (laid out as sae-lens' own `saes/topk_sae.py`), registered with s
     loss = Σ_d (x − x̂)² + λ·|mean_j Var_batch(pre_j) − v*|      v* = 0.1, λ = 0.01
 
 The reconstruction term is sae-lens' (squared error summed over d_in, mean over the batch),
-so λ weighs the regulariser against a sum, not the paper's mean: see the README. The bench's
+so λ weighs the regulariser against a sum, not the paper's mean: see docs/saes.md. The bench's
 variant (hyperparameters, L0 control) is the `ksparse_chaos` row of baselines/sae_lens_saes.py.
 Importing this module imports sae-lens (seconds).
 """

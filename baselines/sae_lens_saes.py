@@ -88,8 +88,8 @@ class JumpRelu(SaeLensVariant):
 
     The straight-through gradient of the L0 penalty reaches the encoder too (`ste_to_input`,
     Anthropic's setup). With DeepMind's original (threshold only) the threshold moves at most
-    ~lr per step, and in our 625 steps L0 stayed above 110 of 128 for coefficients 1, 10 and
-    100 (see the README); `--set jumprelu.ste_to_input=false` runs that variant.
+    ~lr per step, and in the `paper` profile's 620 steps L0 stayed above 110 of 128 for
+    coefficients 1, 10 and 100 (docs/saes.md); `--set jumprelu.ste_to_input=false` runs it.
     """
 
     l0_coefficient: float = 1.0
