@@ -48,7 +48,8 @@ class TrainConfig:
             raise BenchError(f"batch_size={self.batch_size} exceeds n_train={self.n_train}")
 
 
-# The seed paper's sizes: 2000 / 500 windows, 10 epochs, batch 32, Adam 1e-3 (625 steps).
+# The seed paper's sizes: 2000 / 500 windows, 10 epochs, batch 32, Adam 1e-3 (620 steps: the
+# last, partial batch of an epoch is dropped).
 PAPER = TrainConfig(n_train=2000, n_test=500, epochs=10, batch_size=32, lr=1e-3)
 
 PROFILES: dict[str, tuple[TrainConfig, int]] = {
