@@ -124,6 +124,7 @@ def cmd_randomness(args: argparse.Namespace) -> None:
         battery=args.battery,
         profile_name=args.profile,
         console=console,
+        jobs=args.jobs,
     )
 
 
@@ -295,6 +296,12 @@ def parser() -> argparse.ArgumentParser:
     )
     rnd.add_argument(
         "--extractions", nargs="+", default=["threshold", "lsb"], help="threshold | lsb"
+    )
+    rnd.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="streams assessed at once, in threads (default: %(default)s; results are the same)",
     )
     rnd.set_defaults(func=cmd_randomness)
 

@@ -323,3 +323,19 @@ def test_bad_input_before_any_training(monkeypatch, tmp_path, bits, extractions,
             ["logistic"], ["relu"], bits, tmp_path, "cpu", extractions=extractions, battery=battery
         )
     assert command.MIN_BITS == nist.MIN_BITS_ALL == 1_000_000
+
+
+def test_streams_assessed_in_threads_give_the_same_results(fake_training, tmp_path):
+    """--jobs 2: the same streams, in the same order, with the same p-values as one job."""
+    quiet = Console(file=io.StringIO())
+    one = command.run(["logistic"], ["relu"], 40_000, tmp_path / "1", "cpu", console=quiet)
+    two = command.run(["logistic"], ["relu"], 40_000, tmp_path / "2", "cpu", console=quiet, jobs=2)
+    assert [s.label for s in one] == [s.label for s in two]
+    assert [[r.pvalues for r in s.results] for s in one] == [
+        [r.pvalues for r in s.results] for s in two
+    ]
+    untimed = [  # every column but the wall time
+        [{k: v for k, v in row.items() if k != "nist_s"} for row in csv.DictReader(path.open())]
+        for path in (tmp_path / "1" / "randomness.csv", tmp_path / "2" / "randomness.csv")
+    ]
+    assert untimed[0] == untimed[1] and len(untimed[0]) == len(one)

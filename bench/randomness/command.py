@@ -10,8 +10,10 @@ line per cell and per stream, then where it wrote randomness.md, .csv (and dieha
 The CLI wiring lives in bench/cli.py.
 """
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -111,8 +113,12 @@ def run(
     profile_name: str = "default",
     tests: tuple[dieharder.Test, ...] = dieharder.TESTS,
     console: Console | None = None,
+    jobs: int = 1,
 ) -> list[Stream]:
-    """Every (system, SAE, extraction) stream plus the controls; writes the reports."""
+    """Every (system, SAE, extraction) stream plus the controls; writes the reports. With
+    `jobs` > 1, that many streams are assessed at once in threads (window generation, encoding
+    and the batteries' subprocesses release the GIL; each stream's bits depend only on its own
+    seeded generators, so the results are those of one job), while cells train in order."""
     from bench.config import profile
     from bench.run.cell import plan
 
@@ -123,12 +129,33 @@ def run(
     n_systems = len(dict.fromkeys(c.system for c in cells))
     progress = Progress(console, len(CONTROLS) + (n_systems + len(cells)) * len(extractions))
     streams: list[Stream] = []
-    with console.status("") as status:
+    if jobs < 1:
+        raise BenchError(f"--jobs must be a positive integer, got {jobs}")
+    if jobs > 1:  # the threads share the cores: one torch thread each
+        import torch
+
+        torch.set_num_threads(1)
+    lock = threading.Lock()
+    pending: list[Future] = []
+    with console.status("") as status, ThreadPoolExecutor(max_workers=jobs) as pool:
+
+        def assessed(stream: Stream) -> Stream:
+            with lock:  # one progress line at a time
+                progress.stream(stream)
+            return stream
 
         def add(stream: Stream, make: Callable[[], BitStream]) -> None:
-            status.update(f"{stream.label}: NIST")
-            streams.append(assess(stream, make, bits, battery=battery, tests=tests, status=status))
-            progress.stream(streams[-1])
+            if jobs == 1:  # in order, with the status line naming the test being run
+                status.update(f"{stream.label}: NIST")
+                streams.append(
+                    assessed(
+                        assess(stream, make, bits, battery=battery, tests=tests, status=status)
+                    )
+                )
+                return
+            job = pool.submit(lambda: assess(stream, make, bits, battery=battery, tests=tests))
+            job.add_done_callback(lambda done: done.exception() or assessed(done.result()))
+            pending.append(job)
 
         for name, control in CONTROLS.items():
             add(Stream(name, "", "", "", "", 0, 0), lambda c=control: c(seed))
@@ -137,7 +164,10 @@ def run(
             status.update(f"{cell.system} {cell.sae}: training or loading")
             t0 = time.perf_counter()
             subject, how = cell_subject(cell, device, save_saes_dir)
-            progress.line(f"{cell.system} {cell.sae}: {how} in {time.perf_counter() - t0:.0f} s")
+            with lock:
+                progress.line(
+                    f"{cell.system} {cell.sae}: {how} in {time.perf_counter() - t0:.0f} s"
+                )
             if cell.system not in seen:  # the raw orbit, once per system
                 seen.add(cell.system)
                 raw = raw_subject(subject)
@@ -147,6 +177,8 @@ def run(
             for name in extractions:
                 row = Stream("sae", cell.system, cell.sae, cell.key, name, 0, 0)
                 add(row, lambda n=name, r=subject: latent_stream(r, n, seed))
+        status.update(f"{len(pending)} streams in {jobs} threads")
+        streams += [future.result() for future in pending]  # in the order they were planned
     names = [t.name for t in tests] if battery == "dieharder" else None
     paths = write_reports(streams, Path(out_dir), bits, seed, tests=names)
     console.print(f"wrote {Path(out_dir)}/: " + ", ".join(p.name for p in paths), highlight=False)
