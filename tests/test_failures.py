@@ -62,18 +62,18 @@ def test_concurrent_writers_do_not_interleave(tmp_path):
 def test_a_held_out_fvu_above_ten_is_a_diverged_cell(monkeypatch):
     """A training that 'finishes' with finite weights but reconstructs 10× worse than the mean
     window (as `--set lr=100` did) is failed, never ranked."""
-    import bench.train
+    import bench.metrics.inference
     from bench.config import profile
     from bench.run.record import record_of
     from bench.run.score import train_and_score
 
-    real = bench.train.encode_decode
+    real = bench.metrics.inference.encode_decode
 
     def blown_up(sae, x):
         z, x_hat, w_dec = real(sae, x)
         return z, 5.0 * x + 1.0, w_dec  # FVU ≥ 16 against any data
 
-    monkeypatch.setattr(bench.train, "encode_decode", blown_up)
+    monkeypatch.setattr(bench.metrics.inference, "encode_decode", blown_up)
     cfg = profile("quick")[0]
     [cell] = plan(["logistic"], ["topk"], 1, config=cfg)
     record = record_of(cell, train_and_score, device="cpu", threads=1)
