@@ -2,7 +2,6 @@
 hand-derived oracle (independent firing), the hierarchy's rules on every sample, reproducibility
 from the seed, and the features (unit rows, the toolkit's own dictionary)."""
 
-import hashlib
 import math
 
 import numpy as np
@@ -144,13 +143,21 @@ def test_reproducible_from_the_seed_and_the_callers_torch_settings_are_untouched
 
 
 def test_first_windows_are_pinned():
-    """Bit-identical data for seed 0 (see the module docstring of systems/synth_hierarchy.py:
-    it depends on torch's CPU random number algorithms, pinned here)."""
-    windows = SynthHierarchy().windows(4, data_rng("synth_hierarchy", 0))
-    assert hashlib.sha256(windows.tobytes()).hexdigest() == PINNED
+    """Seed 0's data: bit-identical from one call to the next on a machine, and equal across
+    machines to float32 rounding (see the module docstring of systems/synth_hierarchy.py: the
+    features come out of torch's float32 optimisation, whose last bits differ between CPUs). A
+    changed generator, parameter or firing decision moves these by far more than 1e-5."""
+    windows = SynthHierarchy().windows(256, data_rng("synth_hierarchy", 0))
+    again = SynthHierarchy().windows(256, data_rng("synth_hierarchy", 0))
+    assert windows.tobytes() == again.tobytes()
+    stats = [windows.mean(), windows.std(), np.abs(windows).sum(axis=1).mean()]
+    np.testing.assert_allclose(stats, PINNED_STATS, rtol=1e-5)
+    np.testing.assert_allclose(windows[0, :6], PINNED_FIRST, rtol=1e-5, atol=1e-6)
 
 
-PINNED = "f65905de71ca4231080fc1d1424558ac0595621f91cd2009c131cf6707e716ba"
+PINNED_STATS = [0.03107644871705052, 1.352253206422917, 59.401005930020034]
+PINNED_FIRST = [1.01739955e-03, 7.69125036e-01, 1.96251447e00, 2.14612947e00, -1.29289571e00,
+                1.94863476e00]  # fmt: skip
 
 
 @pytest.mark.parametrize(
