@@ -14,8 +14,10 @@ from bench.errors import BenchError
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """The `default` profile's settings (`make bench-budget` chose the budget: see
-    results/benchmarks/budget.md); other profiles override some of them."""
+    """The `default` profile's settings: 16× the seed paper's windows at batch 256 (a partial
+    run of `make bench-budget` suggested it; that study's report is not committed, and the
+    records' `converged` flags say how far this budget is from converged). Other profiles
+    override some of them."""
 
     n_train: int = 32000  # training windows, fresh from the generator
     n_test: int = 500  # held-out windows (and as many validation windows, and a floor sample)

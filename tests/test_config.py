@@ -14,8 +14,8 @@ def test_the_paper_profile_has_the_seed_paper_sizes():
 
 
 def test_the_default_profile_is_the_budget_studys():
-    """The budget study (results/benchmarks/budget.md) chose 32000 fresh windows × 10 epochs
-    at batch 256 and Adam 2e-3; the SAE's shape stays the paper's."""
+    """32000 fresh windows × 10 epochs at batch 256 and Adam 2e-3; the SAE's shape stays the
+    paper's."""
     cfg, seeds = profile("default")
     sizes = (cfg.n_train, cfg.n_test, cfg.epochs, cfg.batch_size, cfg.lr, cfg.d_sae, cfg.k)
     assert (sizes, seeds) == ((32000, 500, 10, 256, 2e-3, 128, 32), 3)
