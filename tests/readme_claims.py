@@ -6,6 +6,8 @@ leaderboard's own `tables` (so it is the number the leaderboard shows), and roun
 the unrounded mean, as the README rounds it.
 """
 
+import json
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -50,5 +52,242 @@ def fmt(x: float, digits: int = 3) -> str:
 
 
 def sig(x: float, digits: int = 2) -> str:
-    """x rounded once to `digits` significant digits, as the README writes it."""
-    return f"{x:.{digits}g}"
+    """x rounded once to `digits` significant digits (trailing zeros kept), as the README
+    writes it."""
+    return f"{x:#.{digits}g}".rstrip(".")
+
+
+# ----------------------------------------------------------------------------- the claims
+# Each function renders one passage of the README from the committed records; the test checks
+# that the README contains it word for word.
+
+NAMES = {"logistic": "logistic", "henon": "Hénon", "lorenz96": "Lorenz-96",
+         "mackey_glass": "Mackey-Glass"}  # fmt: skip
+SUBJECT = "ksparse_chaos"
+
+
+@cache
+def records() -> list[dict]:
+    return RunStore(REFERENCE / "runs.jsonl").load()
+
+
+def main_records() -> list[dict]:
+    return [r for r in records() if r["status"] == "ok" and r["profile"] == run().main_profile]
+
+
+def plain_trained() -> pd.DataFrame:
+    """Per-seed rows of the main table's trained SAEs (references and the data row left out)."""
+    plain = run().plain
+    return plain[(plain.group != "reference") & (plain.sae != "data")]
+
+
+def profile_text() -> str:
+    """The main profile's sizes, read from its records."""
+    configs = Counter(tuple(sorted(r["config"].items())) for r in main_records())
+    seeds = {r["seed"] for r in main_records()}
+    c = dict(configs.most_common(1)[0][0])  # the plain cells' settings
+    return (
+        f"{c['n_train']} / {c['n_test']} windows, {c['epochs']} epochs, batch {c['batch_size']}, "
+        f"Adam {c['lr']:g}, d_sae = {c['d_sae']}, k = {c['k']}, {len(seeds)} seeds"
+    )
+
+
+def cells_text() -> str:
+    t = run()
+    return f"{len(t.ok)} cells finished and {len(t.failed)} failed"
+
+
+def converged_text() -> str:
+    """How many trained cells of the main table converged by the records' own criterion."""
+    rows = plain_trained()
+    done, n = int(rows.converged.astype(bool).sum()), len(rows)
+    by_sae = rows.groupby("sae").converged.mean().sort_values()
+    low = ", ".join(f"{s} {share:.0%}" for s, share in by_sae.items() if share < 0.5)
+    return (
+        f"{done} of the {n} trained cells of the main table ({done / n:.0%}) converged; "
+        f"below half: {low}"
+    )
+
+
+HEADLINE_SYSTEMS = ("logistic", "henon", "lorenz96", "mackey_glass")
+
+
+def headline_rows() -> pd.DataFrame:
+    """The matched-L0 table's FVU on the chaotic systems: one row per label, best first by the
+    mean over the systems."""
+    m = run().matched
+    m = m[m.system.isin(HEADLINE_SYSTEMS)]
+    wide = m.pivot_table(index=["label", "group"], columns="system", values="fvu_mean")
+    wide = wide[list(HEADLINE_SYSTEMS)].reset_index()
+    return wide.assign(order=wide[list(HEADLINE_SYSTEMS)].mean(axis=1)).sort_values("order")
+
+
+def headline_table() -> str:
+    rows = headline_rows()
+    trained = rows[rows.group != "reference"]
+    best = {s: trained[s].min() for s in HEADLINE_SYSTEMS}
+    lines = ["| sae | " + " | ".join(NAMES[s] for s in HEADLINE_SYSTEMS) + " |",
+             "|---|" + "---|" * len(HEADLINE_SYSTEMS)]  # fmt: skip
+    for _, r in rows.iterrows():
+        name = f"`{r.label}` (ref)" if r.group == "reference" else r.label
+        name = f"**{name}**" if r.label == SUBJECT else name
+        cells = [f"**{sig(r[s], 3)}**" if r.group != "reference" and r[s] == best[s]
+                 else sig(r[s], 3) for s in HEADLINE_SYSTEMS]  # fmt: skip
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def trained_agg(system: str) -> pd.DataFrame:
+    """The main table's trained SAEs on one system (no references, no data row)."""
+    agg = run().agg
+    return agg[(agg.system == system) & (agg.group != "reference") & (agg.sae != "data")]
+
+
+def pca_text(system: str) -> str:
+    """How many calibrated trained SAEs reach a lower FVU than PCA at matched L0 on `system`,
+    and which do not."""
+    m = run().matched
+    rows = m[m.system == system]
+    pca = float(rows[rows.sae == "pca"].fvu_mean.iloc[0])
+    trained = rows[(rows.group != "reference") & rows.fvu_mean.notna()]
+    below, above = trained[trained.fvu_mean < pca], trained[trained.fvu_mean >= pca]
+    return (
+        f"{NAMES[system]} {len(below)} of {len(trained)} below PCA's {fmt(pca)} "
+        f"(above: {', '.join(above.label) or 'none'})"
+    )
+
+
+def rank_text(system: str, metric: str, table: str = "agg") -> str:
+    """`ksparse_chaos`' rank on `metric` (1 = lowest) among the trained SAEs of `system`."""
+    frame = run().matched if table == "matched" else run().agg
+    rows = frame[(frame.system == system) & (frame.group != "reference") & (frame.sae != "data")]
+    rows = rows.dropna(subset=[f"{metric}_mean"]).sort_values(f"{metric}_mean")
+    place = list(rows.label).index(SUBJECT) + 1
+    return f"{place} of {len(rows)}"
+
+
+def value_text(system: str, label: str, metric: str, table: str = "agg", digits: int = 3) -> str:
+    frame = run().matched if table == "matched" else run().agg
+    return fmt(value(frame, system, label, metric), digits)
+
+
+def best_text(system: str, metric: str, n: int = 3, digits: int = 3) -> str:
+    """The n trained SAEs highest on `metric`, with their means: "l1 0.988, gated 0.982, …"."""
+    rows = trained_agg(system).sort_values(f"{metric}_mean", ascending=False).head(n)
+    return ", ".join(f"{r.label} {fmt(r[f'{metric}_mean'], digits)}" for _, r in rows.iterrows())
+
+
+# The seed paper's budget: the reference run committed on 2026-11-29 (the code of that day).
+PAPER_BUDGET = ROOT / "results" / "paper-budget" / "runs.jsonl"
+
+
+@cache
+def paper_budget() -> pd.DataFrame:
+    """Its plain cells (k = 32, no calibration): one row per record, metrics as columns."""
+    rows = [json.loads(line) for line in PAPER_BUDGET.read_text().splitlines() if line.strip()]
+    plain = [r for r in rows if r["status"] == "ok" and not r["config"]["target_l0"]]
+    return pd.DataFrame(
+        [
+            {
+                "system": r["system"],
+                "sae": r["sae"],
+                "seed": r["seed"],
+                "k": r["config"]["k"],
+                **r["metrics"],
+            }
+            for r in plain
+        ]  # fmt: skip
+    )
+
+
+def paper_value(system: str, sae: str, metric: str) -> float:
+    rows = paper_budget()
+    rows = rows[(rows.system == system) & (rows.sae == sae) & (rows.k == 32)]
+    if len(rows) != 3:
+        raise KeyError(f"{len(rows)} paper-budget records for {sae} on {system}")
+    return float(rows[metric].mean())
+
+
+def budget_change(system: str, sae: str, metric: str) -> str:
+    """ "0.568 → 0.988": the paper budget's mean, then the default's (plain run)."""
+    new = value(run().agg, system, sae, metric)
+    return f"{fmt(paper_value(system, sae, metric))} → {fmt(new)}"
+
+
+def extreme_systems(metric: str, worst: bool = True) -> list[str]:
+    """The chaotic systems on which `ksparse_chaos` has the highest (worst=True) or lowest
+    mean of `metric` among the trained SAEs of the main table."""
+    out = []
+    for system in HEADLINE_SYSTEMS:
+        rows = trained_agg(system).set_index("label")[f"{metric}_mean"].dropna()
+        pick = rows.idxmax() if worst else rows.idxmin()
+        if pick == SUBJECT:
+            out.append(NAMES[system])
+    return out
+
+
+def listing(names: list[str]) -> str:
+    """ "a, b and c"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def all_dead_free(system: str) -> str:
+    """How many trained SAEs have no dead latent on `system` (mean dead fraction 0)."""
+    rows = trained_agg(system)
+    return f"{int((rows.dead_frac_mean == 0).sum())} of {len(rows)}"
+
+
+def data_floor(system: str, metric: str = "state_space_divergence") -> float:
+    agg = run().agg
+    return float(agg[(agg.system == system) & (agg.sae == "data")][f"{metric}_mean"].iloc[0])
+
+
+def dstsp_text(system: str) -> str:
+    """The data row's D_stsp, the best trained SAE's, and K-Sparse Chaos'."""
+    rows = trained_agg(system).set_index("label").state_space_divergence_mean
+    best = rows.idxmin()
+    return (
+        f"{NAMES[system]}: data {sig(data_floor(system))}, best {best} {sig(rows[best], 3)}, "
+        f"ksparse_chaos {sig(rows[SUBJECT], 3)}"
+    )
+
+
+def lowest_everywhere(metric: str) -> str:
+    """ "`kl_sparse` is the lowest on all four" when one SAE is lowest on every chaotic system."""
+    names = {trained_agg(s).set_index("label")[f"{metric}_mean"].idxmin() for s in HEADLINE_SYSTEMS}
+    if len(names) != 1:
+        raise AssertionError(f"no single lowest {metric}: {names}")
+    return f"`{names.pop()}` is the lowest on all four"
+
+
+def dstsp_worst_elsewhere() -> str:
+    """Who has the worst D_stsp on the chaotic systems where K-Sparse Chaos does not."""
+    names = {
+        trained_agg(s).set_index("label").state_space_divergence_mean.idxmax()
+        for s in HEADLINE_SYSTEMS
+    } - {SUBJECT}
+    if len(names) != 1:
+        raise AssertionError(f"several worst: {names}")
+    return f"`{names.pop()}` is worse on the other systems"
+
+
+def floor_ratio() -> str:
+    """The smallest ratio of any trained SAE's D_stsp to the data row's, over the chaotic
+    systems, rounded down."""
+    ratios = [
+        trained_agg(s).state_space_divergence_mean.min() / data_floor(s) for s in HEADLINE_SYSTEMS
+    ]
+    return f"Every SAE stays at least {int(min(ratios))}× above the floor"
+
+
+REFERENCES = ("pca", "sparse_coding")
+
+
+def mcc_rank_change(sae: str, system: str = "superposition") -> str:
+    """`sae`'s rank by mcc (1 = best) among the trained SAEs, at the paper budget and now."""
+    old = paper_budget()
+    old = old[(old.system == system) & (old.k == 32) & ~old.sae.isin(REFERENCES)]
+    old_rank = list(old.groupby("sae").mcc.mean().sort_values(ascending=False).index).index(sae)
+    new = trained_agg(system).sort_values("mcc_mean", ascending=False)
+    new_rank = list(new.label).index(sae)
+    return f"rank {old_rank + 1} of {old.sae.nunique()} then, {new_rank + 1} of {len(new)} now"

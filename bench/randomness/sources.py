@@ -45,8 +45,8 @@ class Subject:
 
 
 def _encoder(model, device: str) -> Encoder:
-    if hasattr(model, "eval"):
-        model.eval()
+    """A fitted sae-lens SAE (every variant, references included, is one) in eval mode."""
+    model.eval()
     return lambda x: model.encode(x.to(device))
 
 

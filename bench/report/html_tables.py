@@ -35,7 +35,7 @@ EXTRA_HELP = {"coefficient": "calibrated sparsity coefficient (matched-L0 rows)"
 
 
 def metric_help(name: str) -> str:
-    """Hover text of a metric column: definition and direction as the README's table has them."""
+    """Hover text of a metric column: definition and direction as docs/metrics.md has them."""
     if name not in METRICS:
         return EXTRA_HELP.get(name, name)
     m = METRICS[name]
