@@ -291,3 +291,57 @@ def mcc_rank_change(sae: str, system: str = "superposition") -> str:
     new = trained_agg(system).sort_values("mcc_mean", ascending=False)
     new_rank = list(new.label).index(sae)
     return f"rank {old_rank + 1} of {old.sae.nunique()} then, {new_rank + 1} of {len(new)} now"
+
+
+# SynthSAEBench-16k's published pattern at L0 = 20 and 25 (SAELens' docs/synth_sae_bench.md):
+# (statement, metric, "max" or "min", the SAE it names)
+SYNTH_PATTERN = (
+    ("Matching Pursuit: the highest variance explained (lowest FVU)", "fvu", "min", "mp"),
+    ("Matching Pursuit: the lowest F1", "f1", "min", "mp"),
+    ("Matching Pursuit: the lowest uniqueness", "uniqueness", "min", "mp"),
+    ("Matryoshka: the highest F1", "f1", "max", "matryoshka"),
+    ("Matryoshka: the highest uniqueness", "uniqueness", "max", "matryoshka"),
+    ("standard L1: the lowest MCC", "mcc", "min", "l1"),
+)
+SYNTH_LEVELS = (3.0, 4.0, 32.0)  # the fronts' levels near its true L0 (4.7), and the main run's
+
+
+def synth_points(level: float) -> pd.DataFrame:
+    p = run().points
+    rows = p[(p.system == "synth_hierarchy") & (p.level == level)]
+    rows = rows[rows.group.isin(("core", "extended")) & (rows.sae != SUBJECT)]  # sae-lens' own
+    return rows.set_index("label")
+
+
+def synth_cell(level: float, metric: str, pick: str, named: str) -> str:
+    rows = synth_points(level)[metric].dropna()
+    if named not in rows.index:
+        return "not run"
+    who = rows.idxmin() if pick == "min" else rows.idxmax()
+    if who == named:
+        return f"holds ({named} {sig(rows[who], 3)})"
+    return f"no: {who} {sig(rows[who], 3)} ({named} {sig(rows[named], 3)})"
+
+
+def synth_table() -> str:
+    """The published pattern beside ours on synth_hierarchy, at each level that ran."""
+    levels = [lv for lv in SYNTH_LEVELS if len(synth_points(lv))]
+    lines = [
+        "| SynthSAEBench-16k, L0 = 20 and 25 | "
+        + " | ".join(f"ours, L0 = {lv:g} ({len(synth_points(lv))} sae-lens SAEs)" for lv in levels)
+        + " |",
+        "|---|" + "---|" * len(levels),
+    ]
+    for statement, metric, pick, named in SYNTH_PATTERN:
+        cells = [synth_cell(lv, metric, pick, named) for lv in levels]
+        lines.append(f"| {statement} | " + " | ".join(cells) + " |")
+    cells = []
+    for lv in levels:
+        mcc = synth_points(lv).mcc
+        if {"batchtopk", "jumprelu"} <= set(mcc.index):
+            pair = (f"{name} {sig(mcc[name], 3)}" for name in ("batchtopk", "jumprelu"))
+            cells.append(", ".join(pair))
+        else:
+            cells.append("not run")
+    lines.append("| BatchTopK ≈ JumpReLU (MCC) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -92,6 +92,9 @@ class LinearEncoder:
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return torch.relu(x @ self.w)
 
+    def eval(self) -> "LinearEncoder":  # as a trained SAE has it (an nn.Module's)
+        return self
+
 
 def logistic_subject(encode=None) -> sources.Subject:
     return sources.Subject(

@@ -56,6 +56,7 @@ PASSAGES = {
         f"ksparse_chaos {c.value_text('synth_hierarchy', c.SUBJECT, 'mcc')} "
         f"(F1 {c.value_text('synth_hierarchy', c.SUBJECT, 'f1')})"
     ),
+    "synth table": lambda: c.synth_table(),
     "budget l1": lambda: (
         f"L1's mcc on superposition {c.budget_change('superposition', 'l1', 'mcc')}"
     ),
