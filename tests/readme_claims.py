@@ -345,3 +345,16 @@ def synth_table() -> str:
             cells.append("not run")
     lines.append("| BatchTopK ≈ JumpReLU (MCC) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def failed_text() -> str:
+    """The failed cells, by what failed: "wta at L0 8 and 16 on mixed_sources, …"."""
+    failed = [r for r in records() if r["status"] != "ok"]
+    if not all("reached L0" in r["error"] for r in failed):
+        raise AssertionError("a failed cell that is not a calibration miss: say what it is")
+    by: dict[tuple[str, str], list[str]] = {}
+    for r in failed:
+        by.setdefault((r["sae"], r["system"]), []).append(f"{r['config']['target_l0']:g}")
+    return "; ".join(
+        f"{sae} at L0 {listing(levels)} on {system}" for (sae, system), levels in by.items()
+    )

@@ -27,6 +27,7 @@ def minutes(seconds: float) -> str:
 PASSAGES = {
     "profile": lambda: f"default profile: {c.profile_text()}",
     "cells": lambda: c.cells_text(),
+    "failed": lambda: c.failed_text(),
     "converged": lambda: c.converged_text(),
     "headline table": lambda: c.headline_table(),
     "pca": lambda: "; ".join(c.pca_text(s) for s in CHAOTIC),
