@@ -176,6 +176,17 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def bit_count(text: str) -> int:
+    """A positive whole number of bits, written as `1000000`, `1_000_000` or `1e6`."""
+    try:
+        value = float(text.replace("_", ""))
+    except ValueError:
+        value = float("nan")
+    if not (1 <= value < float("inf") and value == int(value)):
+        raise argparse.ArgumentTypeError(f"expected a positive whole number of bits, got {text!r}")
+    return int(value)
+
+
 def package_version() -> str:
     try:
         return version("chaos-sae-bench")
@@ -272,7 +283,9 @@ def parser() -> argparse.ArgumentParser:
     )
     rnd.add_argument("--systems", nargs="+", metavar="NAME", help="default: all")
     rnd.add_argument("--saes", nargs="+", metavar="NAME", help="names or groups (default: all)")
-    rnd.add_argument("--bits", type=int, default=1_000_000, help="bits per stream (default 1e6)")
+    rnd.add_argument(
+        "--bits", type=bit_count, default=1_000_000, help="bits per stream (default 1e6)"
+    )
     rnd.add_argument(
         "--out",
         default="results/latest/randomness",
@@ -311,7 +324,9 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--saved", type=Path, metavar="DIR", help="a folder written by --save-saes")
     st.add_argument("--control", help="pcg64 | constant | raw (the system's raw orbit)")
     st.add_argument("--extraction", default="lsb", help="threshold | lsb (default: lsb)")
-    st.add_argument("--bits", type=int, default=None, help="stop after N bits (default: never)")
+    st.add_argument(
+        "--bits", type=bit_count, default=None, help="stop after N bits (default: never)"
+    )
     st.add_argument("--profile", default="default", help="the cell's profile (default: default)")
     st.add_argument("--seed", type=int, default=0, help="the cell's and windows' seed (default 0)")
     st.add_argument("--save-saes", type=Path, default=None, help="load (or save) trained SAEs here")

@@ -196,3 +196,24 @@ def test_matched_l0_names_the_saes_it_leaves_out(capsys, tmp_path):
     assert main([*argv, "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("--matched-l0 leaves out relu: no L0 control\n3 cells: 0 already in")
+
+
+def test_bit_counts_take_the_notation_the_help_uses():
+    import argparse
+
+    from bench.cli import bit_count
+
+    assert bit_count("1e9") == 10**9 and bit_count("1_000_000") == bit_count("1000000") == 10**6
+    for bad in ("0", "-5", "1.5", "1e-3", "lots", "nan", "inf"):
+        with pytest.raises(argparse.ArgumentTypeError, match="positive whole number"):
+            bit_count(bad)
+
+
+def test_a_bad_bit_count_is_one_line(capsys):
+    from bench.cli import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["stream", "--control", "pcg64", "--bits", "1.5"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].endswith("argument --bits: expected a positive whole number of bits, got '1.5'")
