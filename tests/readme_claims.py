@@ -23,9 +23,15 @@ CHAOTIC = ("logistic", "henon", "lorenz96", "mackey_glass")
 
 
 @cache
+def records() -> list[dict]:
+    """The committed reference run's records, read once."""
+    return RunStore(REFERENCE / "runs.jsonl").load()
+
+
+@cache
 def run() -> Tables:
     """The committed reference run's tables (Welch's tests against K-Sparse Chaos)."""
-    return tables(RunStore(REFERENCE / "runs.jsonl").load(), reference="ksparse_chaos")
+    return tables(records(), reference="ksparse_chaos")
 
 
 @cache
@@ -46,9 +52,9 @@ def value(frame: pd.DataFrame, system: str, label: str, metric: str, stat: str =
     return float(rows[f"{metric}_{stat}"].iloc[0])
 
 
-def fmt(x: float, digits: int = 3) -> str:
-    """x rounded once to `digits` decimals, as the README writes it."""
-    return f"{x:.{digits}f}"
+def fmt(x: float) -> str:
+    """x rounded once to 3 decimals, as the README writes it."""
+    return f"{x:.3f}"
 
 
 def sig(x: float, digits: int = 2) -> str:
@@ -64,11 +70,6 @@ def sig(x: float, digits: int = 2) -> str:
 NAMES = {"logistic": "logistic", "henon": "Hénon", "lorenz96": "Lorenz-96",
          "mackey_glass": "Mackey-Glass"}  # fmt: skip
 SUBJECT = "ksparse_chaos"
-
-
-@cache
-def records() -> list[dict]:
-    return RunStore(REFERENCE / "runs.jsonl").load()
 
 
 def main_records() -> list[dict]:
@@ -109,30 +110,27 @@ def converged_text() -> str:
     )
 
 
-HEADLINE_SYSTEMS = ("logistic", "henon", "lorenz96", "mackey_glass")
-
-
 def headline_rows() -> pd.DataFrame:
     """The matched-L0 table's FVU on the chaotic systems: one row per label, best first by the
     mean over the systems."""
     m = run().matched
-    m = m[m.system.isin(HEADLINE_SYSTEMS)]
+    m = m[m.system.isin(CHAOTIC)]
     wide = m.pivot_table(index=["label", "group"], columns="system", values="fvu_mean")
-    wide = wide[list(HEADLINE_SYSTEMS)].reset_index()
-    return wide.assign(order=wide[list(HEADLINE_SYSTEMS)].mean(axis=1)).sort_values("order")
+    wide = wide[list(CHAOTIC)].reset_index()
+    return wide.assign(order=wide[list(CHAOTIC)].mean(axis=1)).sort_values("order")
 
 
 def headline_table() -> str:
     rows = headline_rows()
     trained = rows[rows.group != "reference"]
-    best = {s: trained[s].min() for s in HEADLINE_SYSTEMS}
-    lines = ["| sae | " + " | ".join(NAMES[s] for s in HEADLINE_SYSTEMS) + " |",
-             "|---|" + "---|" * len(HEADLINE_SYSTEMS)]  # fmt: skip
+    best = {s: trained[s].min() for s in CHAOTIC}
+    lines = ["| sae | " + " | ".join(NAMES[s] for s in CHAOTIC) + " |",
+             "|---|" + "---|" * len(CHAOTIC)]  # fmt: skip
     for _, r in rows.iterrows():
         name = f"`{r.label}` (ref)" if r.group == "reference" else r.label
         name = f"**{name}**" if r.label == SUBJECT else name
         cells = [f"**{sig(r[s], 3)}**" if r.group != "reference" and r[s] == best[s]
-                 else sig(r[s], 3) for s in HEADLINE_SYSTEMS]  # fmt: skip
+                 else sig(r[s], 3) for s in CHAOTIC]  # fmt: skip
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -157,24 +155,22 @@ def pca_text(system: str) -> str:
     )
 
 
-def rank_text(system: str, metric: str, table: str = "agg") -> str:
+def rank_text(system: str, metric: str) -> str:
     """`ksparse_chaos`' rank on `metric` (1 = lowest) among the trained SAEs of `system`."""
-    frame = run().matched if table == "matched" else run().agg
-    rows = frame[(frame.system == system) & (frame.group != "reference") & (frame.sae != "data")]
-    rows = rows.dropna(subset=[f"{metric}_mean"]).sort_values(f"{metric}_mean")
+    rows = trained_agg(system).dropna(subset=[f"{metric}_mean"]).sort_values(f"{metric}_mean")
     place = list(rows.label).index(SUBJECT) + 1
     return f"{place} of {len(rows)}"
 
 
-def value_text(system: str, label: str, metric: str, table: str = "agg", digits: int = 3) -> str:
-    frame = run().matched if table == "matched" else run().agg
-    return fmt(value(frame, system, label, metric), digits)
+def value_text(system: str, label: str, metric: str) -> str:
+    """One mean of the main table, as the README writes it."""
+    return fmt(value(run().agg, system, label, metric))
 
 
-def best_text(system: str, metric: str, n: int = 3, digits: int = 3) -> str:
+def best_text(system: str, metric: str, n: int = 3) -> str:
     """The n trained SAEs highest on `metric`, with their means: "l1 0.988, gated 0.982, …"."""
     rows = trained_agg(system).sort_values(f"{metric}_mean", ascending=False).head(n)
-    return ", ".join(f"{r.label} {fmt(r[f'{metric}_mean'], digits)}" for _, r in rows.iterrows())
+    return ", ".join(f"{r.label} {fmt(r[f'{metric}_mean'])}" for _, r in rows.iterrows())
 
 
 # The seed paper's budget: the reference run committed on 2026-11-29 (the code of that day).
@@ -214,14 +210,13 @@ def budget_change(system: str, sae: str, metric: str) -> str:
     return f"{fmt(paper_value(system, sae, metric))} → {fmt(new)}"
 
 
-def extreme_systems(metric: str, worst: bool = True) -> list[str]:
-    """The chaotic systems on which `ksparse_chaos` has the highest (worst=True) or lowest
-    mean of `metric` among the trained SAEs of the main table."""
+def extreme_systems(metric: str) -> list[str]:
+    """The chaotic systems on which `ksparse_chaos` has the highest mean of `metric` among the
+    trained SAEs of the main table."""
     out = []
-    for system in HEADLINE_SYSTEMS:
+    for system in CHAOTIC:
         rows = trained_agg(system).set_index("label")[f"{metric}_mean"].dropna()
-        pick = rows.idxmax() if worst else rows.idxmin()
-        if pick == SUBJECT:
+        if rows.idxmax() == SUBJECT:
             out.append(NAMES[system])
     return out
 
@@ -254,7 +249,7 @@ def dstsp_text(system: str) -> str:
 
 def lowest_everywhere(metric: str) -> str:
     """ "`kl_sparse` is the lowest on all four" when one SAE is lowest on every chaotic system."""
-    names = {trained_agg(s).set_index("label")[f"{metric}_mean"].idxmin() for s in HEADLINE_SYSTEMS}
+    names = {trained_agg(s).set_index("label")[f"{metric}_mean"].idxmin() for s in CHAOTIC}
     if len(names) != 1:
         raise AssertionError(f"no single lowest {metric}: {names}")
     return f"`{names.pop()}` is the lowest on all four"
@@ -263,8 +258,7 @@ def lowest_everywhere(metric: str) -> str:
 def dstsp_worst_elsewhere() -> str:
     """Who has the worst D_stsp on the chaotic systems where K-Sparse Chaos does not."""
     names = {
-        trained_agg(s).set_index("label").state_space_divergence_mean.idxmax()
-        for s in HEADLINE_SYSTEMS
+        trained_agg(s).set_index("label").state_space_divergence_mean.idxmax() for s in CHAOTIC
     } - {SUBJECT}
     if len(names) != 1:
         raise AssertionError(f"several worst: {names}")
@@ -274,9 +268,7 @@ def dstsp_worst_elsewhere() -> str:
 def floor_ratio() -> str:
     """The smallest ratio of any trained SAE's D_stsp to the data row's, over the chaotic
     systems, rounded down."""
-    ratios = [
-        trained_agg(s).state_space_divergence_mean.min() / data_floor(s) for s in HEADLINE_SYSTEMS
-    ]
+    ratios = [trained_agg(s).state_space_divergence_mean.min() / data_floor(s) for s in CHAOTIC]
     return f"Every SAE stays at least {int(min(ratios))}× above the floor"
 
 

@@ -13,7 +13,7 @@ import re
 import pytest
 import readme_claims as c
 
-CHAOTIC = c.HEADLINE_SYSTEMS
+CHAOTIC = c.CHAOTIC
 
 
 def timing() -> dict:
