@@ -159,7 +159,7 @@ def test_controls_through_the_same_code():
     bits, used, note = pcg.take(1000, 0)
     assert bits.dtype == np.uint8 and set(np.unique(bits)) == {0, 1} and used == 0 and not note
     assert np.array_equal(bits, sources.CONTROLS["pcg64"](3).take(1000, 0)[0])
-    assert not sources.CONTROLS["constant"](0).take(50, 0)[0].any()
+    assert sources.CONTROLS["constant"](0).take(50, 0)[0].all()
 
 
 def endless_blocks(size: int = 4096):

@@ -125,7 +125,7 @@ def run_test(
 ) -> TestRun:
     """`dieharder -g 200 -d number` reading `blocks` from a pipe until it exits, or until it
     has been given `max_bytes` (then the pipe is closed: dieharder stops at end of input with
-    no result; on a constant stream diehard_2dsphere reads without end)."""
+    no result; on an all-zero stream the sphere tests read without end)."""
     cmd = [executable(), "-g", "200", "-d", str(number)] + [a for f in FIELDS for a in ("-D", f)]
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()

@@ -116,7 +116,7 @@ def _row(label: list[str], s: Stream) -> str:
 
 
 def _control_name(s: Stream) -> str:
-    return {"pcg64": "numpy PCG64", "constant": "constant (all 0)"}.get(s.source, "raw orbit")
+    return {"pcg64": "numpy PCG64", "constant": "constant (all 1)"}.get(s.source, "raw orbit")
 
 
 def nist_markdown(streams: list[Stream], bits: int, seed: int) -> list[str]:

@@ -44,10 +44,11 @@ def pcg64_chunks(seed: int = 0) -> Iterator[np.ndarray]:
 
 
 def constant_chunks(seed: int = 0) -> Iterator[np.ndarray]:
-    """Endless zero bits (`seed` is ignored: one signature for every control)."""
-    zeros = np.zeros(CONTROL_CHUNK_BITS, np.uint8)
+    """Endless one bits (`seed` is ignored: one signature for every control). Ones, not zeros:
+    on an all-zero stream dieharder's sphere tests read without end and give no result."""
+    ones = np.ones(CONTROL_CHUNK_BITS, np.uint8)
     while True:
-        yield zeros
+        yield ones
 
 
 class ControlBits:
