@@ -1,4 +1,5 @@
-"""SAE variants: `sae_lens_saes` (every SAE trained through sae-lens, one entry each), the
-project's own sae-lens classes (`ksparse_chaos`, `l1_decorr`, `kl_sparse`, `wta`), the
-closed-form reference rows (`pca`, `sparse_coding`) and what they share. Importing this package
-registers nothing: `bench.registry` imports the built-in modules on its first lookup."""
+"""SAE variants: `sae_lens_saes` (sae-lens' own architectures, one entry each), the project's
+own architectures (`ksparse_chaos`, `l1_decorr`, `kl_sparse`, `wta`: sae-lens classes and the
+bench's entry, one file each), the closed-form reference rows (`pca`, `sparse_coding`) and what
+they share. Importing this package registers nothing: `bench.registry` imports its modules on
+its first lookup."""

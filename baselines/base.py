@@ -11,6 +11,8 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from typing_extensions import override
+
 from bench.errors import BenchError
 
 if TYPE_CHECKING:  # sae-lens costs seconds to import: only the build step needs it
@@ -40,9 +42,6 @@ class SAEVariant(ABC):
     l0_control: ClassVar[str] = "none"  # one of L0_CONTROLS
     sparsity_field: ClassVar[str | None] = None  # with l0_control "coefficient": the field
     denser_when: ClassVar[str | None] = None  # with l0_control "coefficient": DENSER_WHEN
-    # A module whose import registers this SAE's own sae-lens classes with sae-lens (None: it
-    # uses sae-lens' own). `import bench` imports it the moment sae_lens is imported.
-    sae_lens_module: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -79,6 +78,26 @@ class SAEVariant(ABC):
 
     def params(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class SaeLensVariant(SAEVariant):
+    """An SAE built as sae-lens' training class of `architecture`."""
+
+    architecture: ClassVar[str]  # the name sae-lens registers its training class under
+
+    def sae_lens_fields(self, cfg: "TrainConfig") -> dict[str, Any]:
+        """The training config's own fields: k when the SAE reads it, then every dataclass
+        field under its own name (an entry whose names differ from sae-lens' overrides this)."""
+        return ({"k": cfg.k} if reads_k(self) else {}) | self.params()
+
+    @override
+    def build(self, d_in: int, cfg: "TrainConfig", device: str) -> "TrainingSAE":
+        from baselines.sae_lens_adapter import training_classes
+
+        sae_class, config_class = training_classes(self.architecture)
+        fields = self.sae_lens_fields(cfg)
+        return sae_class(config_class(d_in=d_in, d_sae=cfg.d_sae, device=device, **fields))
 
 
 def reads_k(cls: "type[SAEVariant] | SAEVariant") -> bool:

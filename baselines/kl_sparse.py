@@ -1,5 +1,5 @@
 """KL-sparse SAE (Ng 2011, "Sparse autoencoder" lecture notes) as sae-lens classes: its
-configs, inference class and training class, registered with sae-lens.
+configs, inference class and training class, registered with sae-lens, and the bench's entry.
 
     z    = sigmoid(W_enc (x − b_dec) + b_enc) ∈ (0, 1)          (n, d_sae)
     ρ̂_j  = mean over the batch of z_j
@@ -10,7 +10,7 @@ The decoder is linear (our inputs are standardised, not in [0, 1] as in the note
 is no weight decay (sae-lens' trainer has none). Sigmoid latents are never exactly 0, so L0 is
 d_sae: sparsity here means a small mean activation, not zeros, and nothing calibrates β to an
 L0 (the variant's `l0_control` is "none"). Inference: the same sigmoid encoder. The bench's
-variant is the `kl_sparse` row of baselines/sae_lens_saes.py. Importing this module imports
+variant is the `KLSparse` entry at the end of this file. Importing this module imports
 sae-lens (seconds).
 """
 
@@ -24,7 +24,10 @@ from sae_lens import SAE, SAEConfig, TrainingSAE, TrainingSAEConfig
 from torch import nn
 from typing_extensions import override
 
+from baselines.base import SaeLensVariant
 from baselines.sae_lens_adapter import ActivationEncoder, LinearDecoder, register_architecture
+from bench.errors import BenchError
+from bench.registry import register_sae
 
 if TYPE_CHECKING:
     from baselines.sae_lens_adapter import TrainStepInput
@@ -99,3 +102,23 @@ register_architecture(
     inference=(KLSparseSAE, KLSparseSAEConfig),
     training=(KLSparseTrainingSAE, KLSparseTrainingSAEConfig),
 )
+
+
+@register_sae("kl_sparse")
+@dataclass
+class KLSparse(SaeLensVariant):
+    """Sigmoid latents, β·Σ_j KL(ρ ‖ ρ̂_j) on each latent's batch-mean activation (Ng 2011).
+
+    Sigmoid latents are never 0, so no coefficient can be calibrated to an L0."""
+
+    rho: float = 0.05
+    beta: float = 1.0
+
+    group = "classic"
+    architecture = ARCHITECTURE
+
+    @override
+    def check(self, cfg):
+        super().check(cfg)
+        if not 0 < self.rho < 1:
+            raise BenchError(f"kl_sparse: rho must be in (0, 1), got {self.rho}")

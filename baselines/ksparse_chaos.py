@@ -1,5 +1,6 @@
 """K-Sparse Chaos, the project's own SAE, as sae-lens classes: its configs, inference class and
-training class (laid out as sae-lens' own `saes/topk_sae.py`), registered with sae-lens.
+training class (laid out as sae-lens' own `saes/topk_sae.py`), registered with sae-lens, and
+the bench's entry.
 
     pre = W_enc (x − b_dec) + b_enc                            (n, d_sae)
     a   = sin(8·pre) + 0.5·tanh(4·pre)                          chaos activation
@@ -8,7 +9,7 @@ training class (laid out as sae-lens' own `saes/topk_sae.py`), registered with s
 
 The reconstruction term is sae-lens' (squared error summed over d_in, mean over the batch),
 so λ weighs the regulariser against a sum, not the paper's mean: see docs/saes.md. The bench's
-variant (hyperparameters, L0 control) is the `ksparse_chaos` row of baselines/sae_lens_saes.py.
+variant (hyperparameters, L0 control) is the `KSparseChaos` entry at the end of this file.
 Importing this module imports sae-lens (seconds).
 """
 
@@ -22,8 +23,10 @@ from sae_lens import SAE, SAEConfig, TrainingSAE, TrainingSAEConfig
 from torch import nn
 from typing_extensions import override
 
+from baselines.base import SaeLensVariant
 from baselines.chaos_kernels import chaos_topk
 from baselines.sae_lens_adapter import ActivationEncoder, LinearDecoder, register_architecture
+from bench.registry import register_sae
 
 if TYPE_CHECKING:
     from baselines.sae_lens_adapter import TrainStepInput
@@ -111,3 +114,16 @@ register_architecture(
     inference=(KSparseChaosSAE, KSparseChaosSAEConfig),
     training=(KSparseChaosTrainingSAE, KSparseChaosTrainingSAEConfig),
 )
+
+
+@register_sae("ksparse_chaos")
+@dataclass
+class KSparseChaos(SaeLensVariant):
+    """K-Sparse Chaos: sin(8x)+0.5·tanh(4x), top-k by value, target-variance regulariser."""
+
+    target_variance: float = 0.1
+    variance_coefficient: float = 0.01
+
+    group = "core"
+    architecture = ARCHITECTURE
+    l0_control = "per_row"

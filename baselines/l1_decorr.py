@@ -1,5 +1,5 @@
 """L1 + decorrelation SAE (seed 001) as sae-lens classes: its configs, inference class and
-training class, registered with sae-lens.
+training class, registered with sae-lens, and the bench's entry.
 
     z    = ReLU(W_enc (x − b_dec) + b_enc)                      (n, d_sae)   as sae-lens `standard`
     z̃_j  = z_j · ‖W_dec,j‖                                      decoder-norm weighted latents
@@ -8,8 +8,8 @@ training class, registered with sae-lens.
 
 The L1 term is sae-lens' `standard` one; the decorrelation term is weighted by decoder norms
 too, so neither can be shrunk by scaling the latents down and the decoder up. The inference
-form is a plain ReLU SAE. The bench's variant is the `l1_decorr` row of
-baselines/sae_lens_saes.py. Importing this module imports sae-lens (seconds).
+form is a plain ReLU SAE. The bench's variant is the `L1Decorr` entry at the
+end of this file. Importing this module imports sae-lens (seconds).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from sae_lens import (
 )
 from typing_extensions import override
 
+from baselines.base import SaeLensVariant
 from baselines.sae_lens_adapter import register_architecture
+from bench.registry import register_sae
 
 if TYPE_CHECKING:
     from baselines.sae_lens_adapter import TrainStepInput
@@ -97,3 +99,16 @@ register_architecture(
     inference=(L1DecorrSAE, L1DecorrSAEConfig),
     training=(L1DecorrTrainingSAE, L1DecorrTrainingSAEConfig),
 )
+
+
+@register_sae("l1_decorr")
+@dataclass
+class L1Decorr(SaeLensVariant):
+    """ReLU + L1 + squared off-diagonal batch covariance of the latents (seed 001)."""
+
+    l1_coefficient: float = 1.0
+    decorr_coefficient: float = 1.0
+
+    group = "classic"
+    architecture = ARCHITECTURE
+    l0_control, sparsity_field, denser_when = "coefficient", "l1_coefficient", "lower"

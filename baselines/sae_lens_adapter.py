@@ -15,7 +15,6 @@ module can be imported before sae-lens without setting off `import bench`'s hook
 
 from __future__ import annotations
 
-import importlib
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -62,16 +61,12 @@ class LinearDecoder:
         return self.reshape_fn_out(self.run_time_activation_norm_fn_out(sae_out), self.d_head)
 
 
-def training_classes(
-    architecture: str, module: str | None = None
-) -> tuple[type[TrainingSAE], type[TrainingSAEConfig]]:
-    """(training class, its config class) that sae-lens registered for `architecture`;
-    `module` is imported first when it registers that architecture (the project's own)."""
+def training_classes(architecture: str) -> tuple[type[TrainingSAE], type[TrainingSAEConfig]]:
+    """(training class, its config class) that sae-lens registered for `architecture` (the
+    project's own are registered by their modules, which the bench's registry imports)."""
     import sae_lens  # noqa: F401  (registers sae-lens' own architectures)
     from sae_lens.registry import get_sae_training_class
 
-    if module is not None:
-        importlib.import_module(module)
     return get_sae_training_class(architecture)
 
 

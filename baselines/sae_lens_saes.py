@@ -1,47 +1,21 @@
-"""Every SAE trained through a sae-lens training class, one entry each, in listing order: the
-nine sae-lens architectures and the project's own four (ksparse_chaos, l1_decorr, kl_sparse,
-wta), whose sae-lens classes live in their own files (`sae_lens_module`).
+"""The sae-lens architectures the bench trains, one entry each, in listing order: sae-lens'
+own nine families as one table. (The project's own architectures, ksparse_chaos, l1_decorr,
+kl_sparse and wta, are each one file: sae-lens classes and the entry together.)
 
 An entry declares what the bench needs to know: the SAE's name, group, how its L0 is
 controlled, its own hyperparameters (dataclass fields: `--set name.field=v`) and the sae-lens
-`architecture` it trains. `SaeLensVariant.build` turns the run's sizes and those fields into
-that architecture's training config. Importing this module does not import sae-lens (so
-`list` and `--help` stay fast); building does.
+`architecture` it trains. `SaeLensVariant.build` (baselines/base.py) turns the run's sizes and
+those fields into that architecture's training config. Importing this module does not import
+sae-lens; building does.
 """
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
 
 from typing_extensions import override
 
-from baselines.base import SAEVariant, reads_k
+from baselines.base import SaeLensVariant
 from bench.errors import BenchError
 from bench.registry import register_sae
-
-if TYPE_CHECKING:
-    from sae_lens import TrainingSAE
-
-    from bench.config import TrainConfig
-
-
-@dataclass
-class SaeLensVariant(SAEVariant):
-    """An SAE built as sae-lens' training class of `architecture`."""
-
-    architecture: ClassVar[str]  # the name sae-lens registers its training class under
-
-    def sae_lens_fields(self, cfg: "TrainConfig") -> dict[str, Any]:
-        """The training config's own fields: k when the SAE reads it, then every dataclass
-        field under its own name (an entry whose names differ from sae-lens' overrides this)."""
-        return ({"k": cfg.k} if reads_k(self) else {}) | self.params()
-
-    @override
-    def build(self, d_in: int, cfg: "TrainConfig", device: str) -> "TrainingSAE":
-        from baselines.sae_lens_adapter import training_classes
-
-        sae_class, config_class = training_classes(self.architecture, self.sae_lens_module)
-        fields = self.sae_lens_fields(cfg)
-        return sae_class(config_class(d_in=d_in, d_sae=cfg.d_sae, device=device, **fields))
 
 
 @register_sae("relu")
@@ -129,20 +103,6 @@ class Gated(SaeLensVariant):
     l0_control, sparsity_field, denser_when = "coefficient", "l1_coefficient", "lower"
 
 
-@register_sae("ksparse_chaos")
-@dataclass
-class KSparseChaos(SaeLensVariant):
-    """K-Sparse Chaos: sin(8x)+0.5·tanh(4x), top-k by value, target-variance regulariser."""
-
-    target_variance: float = 0.1
-    variance_coefficient: float = 0.01
-
-    group = "core"
-    architecture = "ksparse_chaos"
-    sae_lens_module = "baselines.ksparse_chaos"  # registers the architecture
-    l0_control = "per_row"
-
-
 @register_sae("batchtopk")
 @dataclass
 class BatchTopK(SaeLensVariant):
@@ -217,62 +177,3 @@ class MatchingPursuit(SaeLensVariant):
             "decoder_init_norm": 1.0,  # sae-lens requires it (and warns otherwise)
             "residual_threshold": self.residual_threshold,
         }
-
-
-@register_sae("l1_decorr")
-@dataclass
-class L1Decorr(SaeLensVariant):
-    """ReLU + L1 + squared off-diagonal batch covariance of the latents (seed 001)."""
-
-    l1_coefficient: float = 1.0
-    decorr_coefficient: float = 1.0
-
-    group = "classic"
-    architecture = "l1_decorr"
-    sae_lens_module = "baselines.l1_decorr"  # registers the architecture
-    l0_control, sparsity_field, denser_when = "coefficient", "l1_coefficient", "lower"
-
-
-@register_sae("kl_sparse")
-@dataclass
-class KLSparse(SaeLensVariant):
-    """Sigmoid latents, β·Σ_j KL(ρ ‖ ρ̂_j) on each latent's batch-mean activation (Ng 2011).
-
-    Sigmoid latents are never 0, so no coefficient can be calibrated to an L0."""
-
-    rho: float = 0.05
-    beta: float = 1.0
-
-    group = "classic"
-    architecture = "kl_sparse"
-    sae_lens_module = "baselines.kl_sparse"  # registers the architecture
-
-    @override
-    def check(self, cfg):
-        super().check(cfg)
-        if not 0 < self.rho < 1:
-            raise BenchError(f"kl_sparse: rho must be in (0, 1), got {self.rho}")
-
-
-@register_sae("wta")
-@dataclass
-class WTA(SaeLensVariant):
-    """Winner-take-all: each latent keeps its top p of the batch; inference gate θ learned."""
-
-    lifetime_sparsity: float = 0.05  # p; a higher p keeps more, so L0 grows with it
-    threshold_lr: float = 0.01
-
-    group = "classic"
-    architecture = "wta"
-    sae_lens_module = "baselines.wta"  # registers the architecture
-    l0_control, sparsity_field, denser_when = "coefficient", "lifetime_sparsity", "higher"
-
-    @override
-    def check(self, cfg):
-        super().check(cfg)
-        if not 0 < self.lifetime_sparsity <= 1:
-            raise BenchError(
-                f"wta: lifetime_sparsity must be in (0, 1], got {self.lifetime_sparsity}"
-            )
-        if not 0 < self.threshold_lr <= 1:
-            raise BenchError(f"wta: threshold_lr must be in (0, 1], got {self.threshold_lr}")

@@ -1,5 +1,5 @@
 """Winner-take-all SAE with lifetime sparsity (Makhzani & Frey 2015) as sae-lens classes: its
-configs, inference class and training class, registered with sae-lens.
+configs, inference class and training class, registered with sae-lens, and the bench's entry.
 
 Training (batch-dependent):
     pre = W_enc (x − b_dec) + b_enc,  a = ReLU(pre)             (n, d_sae)
@@ -14,7 +14,7 @@ learned θ. It is its own architecture `wta` (a JumpReLU SAE underneath), so
 `save_inference_model` / `SAE.load_from_disk` keep θ. The training class's `encode` is this
 inference form too; only `training_forward_pass` (via `encode_with_hidden_pre`) uses the
 batch. A higher p gives a higher L0 (the variant's `denser_when` is "higher"). The bench's
-variant is the `wta` row of baselines/sae_lens_saes.py. Importing this module imports
+variant is the `WTA` entry at the end of this file. Importing this module imports
 sae-lens (seconds).
 """
 
@@ -27,7 +27,10 @@ import torch
 from sae_lens import JumpReLUSAE, SAEConfig, TrainingSAE, TrainingSAEConfig
 from typing_extensions import override
 
+from baselines.base import SaeLensVariant
 from baselines.sae_lens_adapter import LinearEncoder, register_architecture
+from bench.errors import BenchError
+from bench.registry import register_sae
 
 if TYPE_CHECKING:
     from baselines.sae_lens_adapter import TrainStepInput, TrainStepOutput
@@ -136,3 +139,26 @@ register_architecture(
     inference=(WTASAE, WTASAEConfig),
     training=(WTATrainingSAE, WTATrainingSAEConfig),
 )
+
+
+@register_sae("wta")
+@dataclass
+class WTA(SaeLensVariant):
+    """Winner-take-all: each latent keeps its top p of the batch; inference gate θ learned."""
+
+    lifetime_sparsity: float = 0.05  # p; a higher p keeps more, so L0 grows with it
+    threshold_lr: float = 0.01
+
+    group = "classic"
+    architecture = ARCHITECTURE
+    l0_control, sparsity_field, denser_when = "coefficient", "lifetime_sparsity", "higher"
+
+    @override
+    def check(self, cfg):
+        super().check(cfg)
+        if not 0 < self.lifetime_sparsity <= 1:
+            raise BenchError(
+                f"wta: lifetime_sparsity must be in (0, 1], got {self.lifetime_sparsity}"
+            )
+        if not 0 < self.threshold_lr <= 1:
+            raise BenchError(f"wta: threshold_lr must be in (0, 1], got {self.threshold_lr}")

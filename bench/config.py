@@ -7,7 +7,7 @@ each system's parameters with `--set system.field=value`. No YAML: this module i
 
 import math
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, get_type_hints
 
 from bench.errors import BenchError
 
@@ -100,7 +100,8 @@ def parse_value(text: str, kind: Any, key: str) -> Any:
 def override(obj: Any, key: str, text: str, *, scope: str = "") -> Any:
     """A copy of dataclass `obj` with field `key` set from `text`; `scope` is the system or SAE
     name the user put before the key (empty for the shared settings)."""
-    types = {f.name: f.type for f in fields(obj)}
+    hints = get_type_hints(type(obj))  # resolves string annotations (`from __future__ ...`)
+    types = {f.name: hints[f.name] for f in fields(obj)}
     label = f"{scope}.{key}" if scope else key
     if key not in types:
         valid = ", ".join(types) or "(none)"

@@ -1,15 +1,17 @@
 """Two name → class tables, one for chaotic systems and one for SAE variants, filled on demand.
 
-This module imports no system or SAE module. `BUILTINS` below is the one place a built-in is
-named: the modules are imported on the first lookup (`get_system`, `get_sae`, `system_names`,
-`sae_names`, `systems()`, `saes()`), in that order, which is the listing order; each registers
-its members with `@register_system` / `@register_sae` as it is imported. Then every
+This module imports no system or SAE module. `BUILTIN_PACKAGES` below is the one place the
+built-ins are named: on the first lookup (`get_system`, `get_sae`, `system_names`, `sae_names`,
+`systems()`, `saes()`) every module of those packages is imported, package by package and in
+name order, which is the listing order; each registers its members with `@register_system` /
+`@register_sae` as it is imported. So a new built-in is a new file and nothing else. Then every
 third-party module named in the entry-point groups `chaos_sae_bench.systems` and
 `chaos_sae_bench.saes` is imported the same way. Names with a prefix (`dysts:<Flow>`,
 `file:<path>`) are registered one by one, when first asked for, by a resolver.
 """
 
 import importlib
+import pkgutil
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import TypeVar
@@ -18,20 +20,8 @@ from bench.errors import BenchError
 
 T = TypeVar("T", bound=type)
 
-# The built-in systems and SAE variants: their modules, in the order `list` and the
-# leaderboard show them (the SAE table module lists its SAEs in order inside).
-BUILTINS = (
-    "systems.logistic",
-    "systems.henon",
-    "systems.lorenz96",
-    "systems.mackey_glass",
-    "systems.superposition",
-    "systems.mixed_sources",
-    "systems.synth_hierarchy",
-    "baselines.sae_lens_saes",
-    "baselines.pca",
-    "baselines.sparse_coding",
-)
+# The packages whose modules are the built-in systems and SAE variants (and what they share).
+BUILTIN_PACKAGES = ("systems", "baselines")
 # name prefix → "module:function" that registers such a name when it is first looked up
 BUILTIN_RESOLVERS = {
     "dysts:": "systems.dysts_bridge:register_dysts",  # the optional dysts extra
@@ -99,6 +89,20 @@ RESOLVERS: dict[str, Callable[[str], object]] = {
 }
 
 
+def builtin_modules() -> list[str]:
+    """Every public module of `BUILTIN_PACKAGES`, package by package, in name order."""
+    names: list[str] = []
+    for package in BUILTIN_PACKAGES:
+        found = pkgutil.iter_modules(importlib.import_module(package).__path__)
+        names += sorted(f"{package}.{m.name}" for m in found if not m.name.startswith("_"))
+    return names
+
+
+def is_builtin(cls: type) -> bool:
+    """True for a system or SAE defined in one of `BUILTIN_PACKAGES` (not a plugin)."""
+    return cls.__module__.partition(".")[0] in BUILTIN_PACKAGES
+
+
 def _fill() -> None:
     """Import the built-in modules, then the entry-point plugins, once."""
     global _filled
@@ -106,7 +110,7 @@ def _fill() -> None:
         return
     _filled = True  # first: a module imported here may look a name up
     try:
-        for module in BUILTINS:
+        for module in builtin_modules():
             importlib.import_module(module)
         for group in _ENTRY_POINT_GROUPS:
             for ep in entry_points(group=group):

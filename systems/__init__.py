@@ -1,3 +1,3 @@
 """Chaotic systems, one file each. Importing this package registers nothing: `bench.registry`
-imports the built-in modules on its first lookup, and registers `dysts:<Flow>` (the optional
-dysts extra) and `file:<path>` (a user's recorded series) names when first asked for."""
+imports its modules on its first lookup, and registers `dysts:<Flow>` (the optional dysts extra)
+and `file:<path>` (a user's recorded series) names when first asked for."""

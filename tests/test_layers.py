@@ -1,7 +1,7 @@
 """The house's layers: `systems/` and `baselines/` import from `bench` only its bottom layer
 (`bench.registry`, `bench.errors`), so a system or an SAE never depends on the harness; and in
 a fresh interpreter `import bench` loads no system, no SAE and not sae-lens, a system loads no
-SAE, and `list` / `--help` never import sae-lens (seconds)."""
+SAE, `--help` never imports sae-lens (seconds), and `list` imports every built-in module."""
 
 import ast
 import subprocess
@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from bench.registry import builtin_modules
 
 ROOT = Path(__file__).resolve().parents[1]
 BOTTOM = {"bench.registry", "bench.errors"}
@@ -67,10 +69,19 @@ def test_a_system_module_loads_no_sae_module():
     assert not {m for m in loaded if m.split(".")[0] in ("baselines", "sae_lens")}, loaded
 
 
-def test_list_and_help_do_not_import_sae_lens():
+def test_help_does_not_import_sae_lens_and_list_imports_every_builtin():
     quiet = "import contextlib, io\nfrom bench.cli import main\n"
     quiet += "with contextlib.redirect_stdout(io.StringIO()):\n"
-    listed = modules_after(quiet + "    main(['list'])")
-    assert "baselines.sae_lens_saes" in listed and "sae_lens" not in listed
     helped = modules_after(quiet + "    with contextlib.suppress(SystemExit): main(['--help'])")
     assert "sae_lens" not in helped
+    listed = modules_after(quiet + "    main(['list'])")  # one file per SAE: sae-lens classes too
+    assert set(builtin_modules()) <= listed
+
+
+@pytest.mark.parametrize("first", ["", "import sae_lens\n"])
+def test_an_sae_module_imported_first_registers_and_fills_the_registry(first):
+    """`import bench` can start inside a half-imported SAE module (`baselines.base` imports
+    `bench.errors`); its post-import hook must not fail then, and every SAE registers."""
+    code = first + "from baselines.ksparse_chaos import KSparseChaosSAE\n"
+    code += "from bench.registry import saes\nassert {'ksparse_chaos', 'wta'} <= set(saes())"
+    assert "baselines.wta" in modules_after(code)

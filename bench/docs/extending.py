@@ -2,7 +2,7 @@
 has them now.
 
 `parts()` gives the template's `{{groups}}`, `{{l0_controls}}` (`baselines.base.L0_CONTROLS`
-with what each means), `{{builtins}}` (`bench.registry.BUILTINS`), `{{families}}`
+with what each means), `{{builtin_packages}}` (`bench.registry.BUILTIN_PACKAGES`), `{{families}}`
 (`bench.metrics.FAMILY_MODULES`), `{{metric_fields}}` (the fields of a `Metric`) and
 `{{directions}}` (the values of `Metric.better`) and `{{entry_points}}` (the registry's
 entry-point groups). The recipes themselves are the
@@ -45,11 +45,10 @@ def directions() -> str:
 
 
 def parts() -> dict[str, str]:
-    builtins = "\n".join(f'    "{module}",' for module in registry.BUILTINS)
     return {
         "groups": ", ".join(f"`{g}`" for g in registry.GROUPS),
         "l0_controls": l0_controls(),
-        "builtins": f"```python\nBUILTINS = (\n{builtins}\n)\n```",
+        "builtin_packages": " and ".join(f"`{p}/`" for p in registry.BUILTIN_PACKAGES),
         "families": ", ".join(f"`{m.__name__.rpartition('.')[2]}`" for m in FAMILY_MODULES),
         "metric_fields": metric_fields(),
         "directions": directions(),

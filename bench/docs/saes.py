@@ -14,7 +14,7 @@ from typing import Any
 from baselines.base import L0_CONTROLS, closed_form
 from bench.config import PAPER, TrainConfig
 from bench.docs.markdown import docstring, fields_table, source_link, table
-from bench.registry import BUILTINS, GROUPS, get_sae, sae_names, saes, summary
+from bench.registry import GROUPS, get_sae, is_builtin, sae_names, saes, summary
 
 # How each `l0_control` value reads in the table (every value of L0_CONTROLS, checked below).
 L0_TEXT = {
@@ -40,7 +40,7 @@ PAPER_D_IN = 784  # the seed paper's input width (28 × 28), the default d_in of
 def builtin_saes() -> dict[str, type]:
     """The built-in SAEs (not plugins), in listing order (`sae_names(["all"])`)."""
     table_ = saes()
-    return {n: table_[n] for n in sae_names(["all"]) if table_[n].__module__ in BUILTINS}
+    return {n: table_[n] for n in sae_names(["all"]) if is_builtin(table_[n])}
 
 
 def l0_text(cls: type, texts: dict[str, str]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from bench.config import PAPER, TrainConfig
 from bench.docs.markdown import docstring, fields_table, source_link, table
-from bench.registry import BUILTINS, system_names, systems
+from bench.registry import is_builtin, system_names, systems
 from systems import file_series
 from systems.sampling import DECORRELATION_LYAPUNOV_TIMES, decorrelation_gap, windows_per_start
 
@@ -22,7 +22,7 @@ from systems.sampling import DECORRELATION_LYAPUNOV_TIMES, decorrelation_gap, wi
 def builtin_systems() -> dict[str, Any]:
     """name → instance at its defaults, for the built-in systems (not plugins), listing order."""
     table_ = systems()
-    return {n: table_[n]() for n in system_names() if table_[n].__module__ in BUILTINS}
+    return {n: table_[n]() for n in system_names() if is_builtin(table_[n])}
 
 
 def yes(flag: bool) -> str:
