@@ -7,19 +7,19 @@ SAE module and so registers the project's own sae-lens classes (and a plugin's) 
 After a plain `import bench`, `sae_lens.SAE.load_from_disk` loads every SAE the bench saved.
 """
 
+import contextlib
+
 from wrapt import register_post_import_hook
 
 
 def _register_own_sae_lens_classes(sae_lens: object) -> None:
     from bench.registry import saes
 
-    try:
+    # `import bench` may come from inside a half-imported SAE module, with sae_lens already
+    # imported (`import sae_lens; from baselines.wta import ...`): then the registry cannot fill
+    # yet; that module registers its own classes as it finishes, the rest on the first lookup.
+    with contextlib.suppress(ImportError):
         saes()
-    except ImportError:
-        # `import bench` came from inside a half-imported SAE module, with sae_lens already
-        # imported (`import sae_lens; from baselines.wta import ...`): the registry cannot fill
-        # yet; that module registers its own classes as it finishes, the rest on first lookup.
-        pass
 
 
 register_post_import_hook(_register_own_sae_lens_classes, "sae_lens")
