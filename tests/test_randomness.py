@@ -285,6 +285,32 @@ def test_run_end_to_end(fake_training, tmp_path):
     assert " ".join(" ".join(lines).split()).endswith(wrote)
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_run_stopped_midway_keeps_the_streams_it_finished(
+    fake_training, tmp_path, monkeypatch, jobs
+):
+    real, seen = command.assess, []
+
+    def stop_at_the_fourth(stream, *args, **kwargs):
+        seen.append(stream)
+        if len(seen) == 4:
+            raise KeyboardInterrupt  # Ctrl-C, or a killed run, while the raw orbit's lsb runs
+        return real(stream, *args, **kwargs)
+
+    monkeypatch.setattr(command, "assess", stop_at_the_fourth)
+    console = Console(file=io.StringIO())
+    with pytest.raises(KeyboardInterrupt):
+        command.run(["logistic"], ["relu"], 40_000, tmp_path, "cpu", console=console, jobs=jobs)
+    rows = list(csv.DictReader((tmp_path / "randomness.csv").open()))
+    assert [(r["source"], r["extraction"]) for r in rows][:3] == [
+        ("pcg64", ""),
+        ("constant", ""),
+        ("raw", "threshold"),
+    ]
+    text = (tmp_path / "randomness.md").read_text()
+    assert f"**Partial:** {len(rows)} of the 6 planned streams finished." in text
+
+
 def test_default_output_is_git_ignored(fake_training, tmp_path, monkeypatch):
     default = parser().parse_args(["randomness"]).out
     assert default == "results/latest/randomness"

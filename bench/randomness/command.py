@@ -137,14 +137,22 @@ def run(
         torch.set_num_threads(1)
     lock = threading.Lock()
     pending: list[Future] = []
+    planned: list[Stream] = []  # every stream, in planned order
+    finished: set[int] = set()  # id() of the streams assessed so far
+    names = [t.name for t in tests] if battery == "dieharder" else None
+    n_planned = progress.total
     with console.status("") as status, ThreadPoolExecutor(max_workers=jobs) as pool:
 
         def assessed(stream: Stream) -> Stream:
-            with lock:  # one progress line at a time
-                progress.stream(stream)
+            with lock:  # one progress line at a time; the reports so far, so a run stopped
+                progress.stream(stream)  # midway keeps every stream it finished
+                finished.add(id(stream))
+                done = [s for s in planned if id(s) in finished]
+                write_reports(done, Path(out_dir), bits, seed, tests=names, planned=n_planned)
             return stream
 
         def add(stream: Stream, make: Callable[[], BitStream]) -> None:
+            planned.append(stream)
             if jobs == 1:  # in order, with the status line naming the test being run
                 status.update(f"{stream.label}: NIST")
                 streams.append(
@@ -179,7 +187,6 @@ def run(
                 add(row, lambda n=name, r=subject: latent_stream(r, n, seed))
         status.update(f"{len(pending)} streams in {jobs} threads")
         streams += [future.result() for future in pending]  # in the order they were planned
-    names = [t.name for t in tests] if battery == "dieharder" else None
     paths = write_reports(streams, Path(out_dir), bits, seed, tests=names)
     console.print(f"wrote {Path(out_dir)}/: " + ", ".join(p.name for p in paths), highlight=False)
     return streams

@@ -185,21 +185,36 @@ def dieharder_markdown(streams: list[Stream], tests: list[str]) -> list[str]:
     return lines
 
 
-def markdown(streams: list[Stream], bits: int, seed: int, *, tests: list[str] | None = None) -> str:
+def markdown(
+    streams: list[Stream],
+    bits: int,
+    seed: int,
+    *,
+    tests: list[str] | None = None,
+    planned: int | None = None,
+) -> str:
     lines = nist_markdown(streams, bits, seed)
+    if planned is not None and planned > len(streams):
+        lines[1:1] = ["", f"**Partial:** {len(streams)} of the {planned} planned streams finished."]
     if any(s.dieharder for s in streams):
         lines += dieharder_markdown(streams, tests or [])
     return "\n".join(lines) + "\n"
 
 
 def write_reports(
-    streams: list[Stream], out_dir: Path, bits: int, seed: int, *, tests: list[str] | None = None
+    streams: list[Stream],
+    out_dir: Path,
+    bits: int,
+    seed: int,
+    *,
+    tests: list[str] | None = None,
+    planned: int | None = None,
 ) -> list[Path]:
     """Writes out_dir/randomness.md, randomness.csv and, where dieharder ran, dieharder.csv;
-    returns their paths."""
+    returns their paths. With `planned` above len(streams), the page says the run is partial."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md, table = out_dir / "randomness.md", out_dir / "randomness.csv"
-    md.write_text(markdown(streams, bits, seed, tests=tests))
+    md.write_text(markdown(streams, bits, seed, tests=tests, planned=planned))
     write_csv(streams, table)
     paths = [md, table]
     if any(s.dieharder for s in streams):
