@@ -187,6 +187,8 @@ def run(
                 add(row, lambda n=name, r=subject: latent_stream(r, n, seed))
         status.update(f"{len(pending)} streams in {jobs} threads")
         streams += [future.result() for future in pending]  # in the order they were planned
+    # the whole run once more, here: a write that fails inside a future's callback is only
+    # logged, so this is where it surfaces as an error
     paths = write_reports(streams, Path(out_dir), bits, seed, tests=names)
     console.print(f"wrote {Path(out_dir)}/: " + ", ".join(p.name for p in paths), highlight=False)
     return streams
