@@ -289,8 +289,8 @@ def parser() -> argparse.ArgumentParser:
     rnd.add_argument(
         "--out",
         default="results/latest/randomness",
-        help="directory for randomness.md, .csv and dieharder.csv (default: %(default)s, "
-        "git-ignored)",
+        help="directory for randomness.md, .csv, .json and dieharder.csv; a run resumes the "
+        "streams it finds there (default: %(default)s, git-ignored)",
     )
     rnd.add_argument(
         "--battery",

@@ -281,7 +281,7 @@ def test_run_end_to_end(fake_training, tmp_path):
     lines = shown.getvalue().splitlines()
     assert max(len(line) for line in lines) <= 80
     assert lines[0].startswith("[1/8] pcg64: NIST 10/10 (") and "logistic relu: trained" in lines[2]
-    wrote = f"wrote {tmp_path}/: randomness.md, randomness.csv"  # may wrap between words
+    wrote = f"wrote {tmp_path}/: randomness.md, randomness.csv, randomness.json"  # may wrap
     assert " ".join(" ".join(lines).split()).endswith(wrote)
 
 
@@ -368,3 +368,95 @@ def test_streams_assessed_in_threads_give_the_same_results(fake_training, tmp_pa
         for path in (tmp_path / "1" / "randomness.csv", tmp_path / "2" / "randomness.csv")
     ]
     assert untimed[0] == untimed[1] and len(untimed[0]) == len(one)
+
+
+def _untimed(folder: Path) -> list[dict[str, str]]:
+    rows = csv.DictReader((folder / "randomness.csv").open())
+    return [{k: v for k, v in row.items() if not k.endswith("_s")} for row in rows]
+
+
+def test_a_stopped_run_resumes_without_assessing_a_stream_twice(
+    fake_training, tmp_path, monkeypatch
+):
+    quiet = Console(file=io.StringIO())
+    whole = command.run(["logistic"], ["relu"], 40_000, tmp_path / "whole", "cpu", console=quiet)
+    real, seen = command.assess, []
+
+    def stop_at_the_fourth(stream, *args, **kwargs):
+        seen.append(stream.label)
+        if len(seen) == 4:
+            raise KeyboardInterrupt
+        return real(stream, *args, **kwargs)
+
+    monkeypatch.setattr(command, "assess", stop_at_the_fourth)
+    folder = tmp_path / "resumed"
+    with pytest.raises(KeyboardInterrupt):
+        command.run(["logistic"], ["relu"], 40_000, folder, "cpu", console=quiet)
+    assert len(_untimed(folder)) == 3
+    seen.clear()
+    shown = io.StringIO()
+    resumed = command.run(
+        ["logistic"], ["relu"], 40_000, folder, "cpu", console=Console(file=shown, width=80)
+    )
+    # the three finished streams are kept, the other three assessed: none twice
+    assert seen == ["raw logistic lsb", "logistic relu threshold", "logistic relu lsb"]
+    assert "[1/6] pcg64: kept, NIST 10/10" in shown.getvalue()
+    assert [s.label for s in resumed] == [s.label for s in whole]
+    assert _untimed(folder) == _untimed(tmp_path / "whole")
+    assert (folder / "randomness.md").read_text() == (tmp_path / "whole/randomness.md").read_text()
+
+
+def test_a_run_grows_by_an_sae_without_training_the_finished_cells(fake_training, tmp_path):
+    quiet = Console(file=io.StringIO())
+    command.run(["logistic"], ["relu"], 40_000, tmp_path, "cpu", console=quiet)
+    fake_training.clear()
+    grown = command.run(["logistic"], ["relu", "topk"], 40_000, tmp_path, "cpu", console=quiet)
+    assert [c.sae for c in fake_training] == ["topk"]  # relu's streams are all kept
+    assert len(grown) == 8 and len(_untimed(tmp_path)) == 8
+    # and a narrower run later keeps the streams it does not plan, after its own
+    fake_training.clear()
+    narrow = command.run(["logistic"], ["topk"], 40_000, tmp_path, "cpu", console=quiet)
+    assert fake_training == [] and [s.sae for s in narrow] == ["", "", "", "", "topk", "topk"]
+    assert [r["sae"] for r in _untimed(tmp_path)][-2:] == ["relu", "relu"]
+    assert "Partial" not in (tmp_path / "randomness.md").read_text()
+
+
+def test_a_folder_of_other_settings_is_refused_and_kept(fake_training, tmp_path):
+    quiet = Console(file=io.StringIO())
+    command.run(["logistic"], ["relu"], 40_000, tmp_path, "cpu", console=quiet)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(BenchError, match="holds a randomness run made with .*'seed': 0"):
+        command.run(["logistic"], ["relu"], 40_000, tmp_path, "cpu", seed=1, console=quiet)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    (tmp_path / "randomness.json").unlink()
+    with pytest.raises(BenchError, match="holds a randomness run without randomness.json"):
+        command.run(["logistic"], ["relu"], 40_000, tmp_path, "cpu", console=quiet)
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert after == {k: v for k, v in before.items() if k != "randomness.json"}
+
+
+def test_records_read_back_write_the_same_files(tmp_path):
+    from bench.randomness.records import read_finished
+    from bench.randomness.report import Stream, write_reports
+
+    line = dieharder.Line
+    runs = [
+        dieharder.TestRun(0, "diehard_birthdays", [line("diehard_birthdays", 0, 100, 100,
+                          0.99492595, "WEAK")], bytes_read=15_364_096, wall_s=1.04),
+        dieharder.TestRun(11, "diehard_2dsphere", [], bytes_read=25_608_192, wall_s=30.0,
+                          note="stopped after 25,608,192 bytes"),
+    ]  # fmt: skip
+    streams = [
+        Stream("pcg64", "", "", "", "", 40_000, 0, nist.run_battery(np.ones(40_000, np.uint8)),
+               dieharder=runs, nist_s=0.42, dieharder_s=31.26),
+        Stream("sae", "logistic", "relu", "k1", "lsb", 12, 3, note="short: 12 bits"),
+    ]  # fmt: skip
+    settings = {"bits": 40_000, "seed": 0, "battery": "dieharder", "tests": ["a"], "profile": "q"}
+    write_reports(streams, tmp_path / "a", 40_000, 0, tests=["a"], settings=settings)
+    back = list(read_finished(tmp_path / "a").values())
+    assert [s.label for s in back] == ["pcg64", "logistic relu lsb"]
+    assert back[0].counts == streams[0].counts and back[0].failed == streams[0].failed
+    assert back[0].verdicts() == streams[0].verdicts() and back[1].results == []
+    write_reports(back, tmp_path / "b", 40_000, 0, tests=["a"], settings=settings)
+    for name in ("randomness.md", "randomness.csv", "dieharder.csv", "randomness.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name

@@ -6,7 +6,8 @@ For each (system, SAE) cell of the profile (one seed): get its SAE (trained, or 
 reads the stream's first `bits` bits; dieharder reads the same stream from its start for as
 long as its tests want. Controls go through the same code: numpy PCG64, a constant stream, and
 each system's raw orbit (the standardised windows read by the same extractions). Prints one
-line per cell and per stream, then where it wrote randomness.md, .csv (and dieharder.csv).
+line per cell and per stream, then where it wrote randomness.md, .csv, .json (and
+dieharder.csv). A run resumes from the streams its folder records (`records`).
 The CLI wiring lives in bench/cli.py.
 """
 
@@ -20,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bench.errors import BenchError
-from bench.randomness import dieharder
+from bench.randomness import dieharder, records
 from bench.randomness.extract import check_extractions
 from bench.randomness.nist import MIN_BITS_ALL, run_battery
 from bench.randomness.report import Stream, write_reports
@@ -55,9 +56,11 @@ class Progress:
     def line(self, text: str) -> None:
         self.console.print(text, no_wrap=True, overflow="ellipsis", highlight=False)
 
-    def stream(self, s: Stream) -> None:
+    def stream(self, s: Stream, kept: bool = False) -> None:
         self.done += 1
         head = f"[{self.done:>{len(str(self.total))}}/{self.total}] {s.label}:"
+        if kept:
+            head += " kept,"
         if not s.results:
             return self.line(f"{head} {s.note}")
         passed, applicable, _ = s.counts
@@ -118,19 +121,26 @@ def run(
     """Every (system, SAE, extraction) stream plus the controls; writes the reports. With
     `jobs` > 1, that many streams are assessed at once in threads (window generation, encoding
     and the batteries' subprocesses release the GIL; each stream's bits depend only on its own
-    seeded generators, so the results are those of one job), while cells train in order."""
+    seeded generators, so the results are those of one job), while cells train in order.
+    Resumes: a stream out_dir already records (made with the same settings) is kept, not run
+    again, and a cell whose streams are all kept is not trained; streams out_dir records that
+    this run does not plan are kept too, after the planned ones."""
     from bench.config import profile
     from bench.run.cell import plan
 
     check(bits, tuple(extractions), battery)
+    if jobs < 1:
+        raise BenchError(f"--jobs must be a positive integer, got {jobs}")
+    names = [t.name for t in tests] if battery == "dieharder" else None
+    settings = {"bits": bits, "seed": seed, "battery": battery, "tests": names,
+                "profile": profile_name}  # fmt: skip
+    records.check_settings(Path(out_dir), settings)
+    kept = records.read_finished(Path(out_dir))
     cfg = profile(profile_name)[0]
     cells = [replace(c, seed=seed) for c in plan(systems, saes, 1, config=cfg)]
     console = console or Console()
     n_systems = len(dict.fromkeys(c.system for c in cells))
     progress = Progress(console, len(CONTROLS) + (n_systems + len(cells)) * len(extractions))
-    streams: list[Stream] = []
-    if jobs < 1:
-        raise BenchError(f"--jobs must be a positive integer, got {jobs}")
     if jobs > 1:  # the threads share the cores: one torch thread each
         import torch
 
@@ -138,57 +148,71 @@ def run(
     lock = threading.Lock()
     pending: list[Future] = []
     planned: list[Stream] = []  # every stream, in planned order
-    finished: set[int] = set()  # id() of the streams assessed so far
-    names = [t.name for t in tests] if battery == "dieharder" else None
-    n_planned = progress.total
+    finished: set[int] = set()  # id() of the streams assessed (or kept) so far
+
+    def report(streams: list[Stream], partial: bool) -> list[Path]:
+        extra = [s for ids, s in kept.items() if ids not in {records.ids(p) for p in planned}]
+        return write_reports(streams + extra, Path(out_dir), bits, seed, tests=names,
+                             planned=progress.total + len(extra) if partial else None,
+                             settings=settings)  # fmt: skip
+
     with console.status("") as status, ThreadPoolExecutor(max_workers=jobs) as pool:
 
         def assessed(stream: Stream) -> Stream:
             with lock:  # one progress line at a time; the reports so far, so a run stopped
                 progress.stream(stream)  # midway keeps every stream it finished
                 finished.add(id(stream))
-                done = [s for s in planned if id(s) in finished]
-                write_reports(done, Path(out_dir), bits, seed, tests=names, planned=n_planned)
+                report([s for s in planned if id(s) in finished], partial=True)
             return stream
 
         def add(stream: Stream, make: Callable[[], BitStream]) -> None:
+            if records.ids(stream) in kept:
+                planned.append(kept[records.ids(stream)])
+                with lock:
+                    progress.stream(planned[-1], kept=True)
+                    finished.add(id(planned[-1]))
+                return
             planned.append(stream)
             if jobs == 1:  # in order, with the status line naming the test being run
                 status.update(f"{stream.label}: NIST")
-                streams.append(
-                    assessed(
-                        assess(stream, make, bits, battery=battery, tests=tests, status=status)
-                    )
-                )
+                assessed(assess(stream, make, bits, battery=battery, tests=tests, status=status))
                 return
             job = pool.submit(lambda: assess(stream, make, bits, battery=battery, tests=tests))
             job.add_done_callback(lambda done: done.exception() or assessed(done.result()))
             pending.append(job)
 
+        def all_kept(cell, raw_too: bool) -> bool:
+            wanted = [("sae", cell.system, cell.sae, cell.key, n) for n in extractions]
+            wanted += [("raw", cell.system, "", "", n) for n in extractions if raw_too]
+            return all(w in kept for w in wanted)
+
         for name, control in CONTROLS.items():
             add(Stream(name, "", "", "", "", 0, 0), lambda c=control: c(seed))
         seen: set[str] = set()
         for cell in cells:
-            status.update(f"{cell.system} {cell.sae}: training or loading")
-            t0 = time.perf_counter()
-            subject, how = cell_subject(cell, device, save_saes_dir)
-            with lock:
-                progress.line(
-                    f"{cell.system} {cell.sae}: {how} in {time.perf_counter() - t0:.0f} s"
-                )
-            if cell.system not in seen:  # the raw orbit, once per system
-                seen.add(cell.system)
+            first = cell.system not in seen  # the raw orbit, once per system
+            seen.add(cell.system)
+            subject = raw = None
+            if not all_kept(cell, raw_too=first):
+                status.update(f"{cell.system} {cell.sae}: training or loading")
+                t0 = time.perf_counter()
+                subject, how = cell_subject(cell, device, save_saes_dir)
+                with lock:
+                    progress.line(
+                        f"{cell.system} {cell.sae}: {how} in {time.perf_counter() - t0:.0f} s"
+                    )
                 raw = raw_subject(subject)
-                for name in extractions:
-                    row = Stream("raw", cell.system, "", "", name, 0, 0)
-                    add(row, lambda n=name, r=raw: latent_stream(r, n, seed))
+            for name in extractions if first else ():
+                row = Stream("raw", cell.system, "", "", name, 0, 0)
+                add(row, lambda n=name, r=raw: latent_stream(r, n, seed))
             for name in extractions:
                 row = Stream("sae", cell.system, cell.sae, cell.key, name, 0, 0)
                 add(row, lambda n=name, r=subject: latent_stream(r, n, seed))
         status.update(f"{len(pending)} streams in {jobs} threads")
-        streams += [future.result() for future in pending]  # in the order they were planned
+        for job in pending:  # assess fills in the planned stream itself
+            job.result()
     # the whole run once more, here: a write that fails inside a future's callback is only
     # logged, so this is where it surfaces as an error
-    paths = write_reports(streams, Path(out_dir), bits, seed, tests=names)
+    paths = report(planned, partial=False)
     console.print(f"wrote {Path(out_dir)}/: " + ", ".join(p.name for p in paths), highlight=False)
-    return streams
+    return planned

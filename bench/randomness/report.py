@@ -1,13 +1,15 @@
 """The randomness command's outputs: `randomness.csv` (one row per stream, every NIST test's
 smallest p-value), `randomness.md` (NIST: controls first, then system × SAE × extraction; then
-dieharder's table where it ran) and, where dieharder ran, `dieharder.csv` (one row per result
-line: stream, test, ntuple, p-value, assessment, bytes read).
+dieharder's table where it ran), `randomness.json` (the run's settings) and, where dieharder
+ran, `dieharder.csv` (one row per result line: stream, test, ntuple, p-value, assessment, bytes
+read). `records` reads them back.
 
 A stream is one bit source read one way: an SAE's latents ("sae"), the raw standardised
 windows ("raw"), or a control ("pcg64", "constant"). This module formats; it runs nothing.
 """
 
 import csv
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,16 +64,17 @@ def _p(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3g}"
 
 
-CSV_FIELDS = ("source", "system", "sae", "key", "extraction", "bits", "windows", "passed",
-              "applicable", "min_p", "failed", *TEST_NAMES, "note", "nist_s")  # fmt: skip
-DIEHARDER_FIELDS = ("source", "system", "sae", "key", "extraction", "test_number", "test",
+IDS = ("source", "system", "sae", "key", "extraction")  # what names a stream
+SETTINGS = "randomness.json"  # the run's settings, beside its reports
+CSV_FIELDS = (*IDS, "bits", "windows", "passed", "applicable", "min_p", "failed", *TEST_NAMES,
+              "note", "nist_s", "dieharder_s")  # fmt: skip
+DIEHARDER_FIELDS = (*IDS, "test_number", "test",
                     "ntuple", "tsamples", "psamples", "pvalue", "assessment", "test_bytes_read",
                     "test_wall_s", "note")  # fmt: skip
 
 
 def _ids(s: Stream) -> dict[str, object]:
-    return {"source": s.source, "system": s.system, "sae": s.sae, "key": s.key,
-            "extraction": s.extraction}  # fmt: skip
+    return {name: getattr(s, name) for name in IDS}
 
 
 def write_csv(streams: list[Stream], path: Path) -> None:
@@ -84,7 +87,7 @@ def write_csv(streams: list[Stream], path: Path) -> None:
             row = _ids(s) | {
                 "bits": s.bits, "windows": s.windows, "passed": passed,
                 "applicable": applicable, "min_p": _p(smallest), "failed": ";".join(s.failed),
-                "note": s.note, "nist_s": f"{s.nist_s:.1f}",
+                "note": s.note, "nist_s": f"{s.nist_s:.1f}", "dieharder_s": f"{s.dieharder_s:.1f}",
             }  # fmt: skip
             for name in TEST_NAMES:
                 row[name] = _p(by_test[name].min_p) if name in by_test else "n/a"
@@ -209,14 +212,19 @@ def write_reports(
     *,
     tests: list[str] | None = None,
     planned: int | None = None,
+    settings: dict | None = None,
 ) -> list[Path]:
-    """Writes out_dir/randomness.md, randomness.csv and, where dieharder ran, dieharder.csv;
-    returns their paths. With `planned` above len(streams), the page says the run is partial."""
+    """Writes out_dir/randomness.md, randomness.csv, the run's `settings` (randomness.json, so
+    that a later run can resume it) and, where dieharder ran, dieharder.csv; returns their
+    paths. With `planned` above len(streams), the page says the run is partial."""
     out_dir.mkdir(parents=True, exist_ok=True)
     md, table = out_dir / "randomness.md", out_dir / "randomness.csv"
     md.write_text(markdown(streams, bits, seed, tests=tests, planned=planned))
     write_csv(streams, table)
     paths = [md, table]
+    if settings is not None:
+        paths.append(out_dir / SETTINGS)
+        paths[-1].write_text(json.dumps(settings, indent=1) + "\n")
     if any(s.dieharder for s in streams):
         paths.append(out_dir / "dieharder.csv")
         write_dieharder_csv(streams, paths[-1])
