@@ -460,3 +460,18 @@ def test_records_read_back_write_the_same_files(tmp_path):
     write_reports(back, tmp_path / "b", 40_000, 0, tests=["a"], settings=settings)
     for name in ("randomness.md", "randomness.csv", "dieharder.csv", "randomness.json"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("name", ["henon", "mackey_glass"])
+def test_settling_in_batches_changes_no_number(monkeypatch, name):
+    system = get_system(name)()
+
+    def first_chunks() -> list[np.ndarray]:
+        fresh = windows.FreshWindows(system, 16, np.random.default_rng(3), chunk=12)
+        return [fresh.next_chunk() for _ in range(2)]
+
+    whole = first_chunks()  # all 12 trajectories settled in one batch
+    monkeypatch.setattr(windows, "SETTLE_VALUES", 5 * system.transient * system.dim)
+    assert windows.settle_batch(system) == 5  # 5, 5 and 2 at a time
+    batched = first_chunks()
+    assert all(np.array_equal(a, b) for a, b in zip(whole, batched, strict=True))
