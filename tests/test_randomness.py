@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -421,12 +422,22 @@ def test_a_run_grows_by_an_sae_without_training_the_finished_cells(fake_training
     assert "Partial" not in (tmp_path / "randomness.md").read_text()
 
 
-def test_a_folder_of_other_settings_is_refused_and_kept(fake_training, tmp_path):
+def test_a_folder_of_other_settings_is_refused_and_kept(fake_training, tmp_path, monkeypatch):
     quiet = Console(file=io.StringIO())
     command.run(["logistic"], ["relu"], 40_000, tmp_path, "cpu", console=quiet)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     with pytest.raises(BenchError, match="holds a randomness run made with .*'seed': 0"):
         command.run(["logistic"], ["relu"], 40_000, tmp_path, "cpu", seed=1, console=quiet)
+    # the same profile name with other values: the raw orbit's standardisation follows them
+    import bench.config
+
+    settings, seeds = bench.config.PROFILES["default"]
+    monkeypatch.setitem(
+        bench.config.PROFILES, "default", (replace(settings, n_train=settings.n_train * 2), seeds)
+    )
+    with pytest.raises(BenchError, match="holds a randomness run made with .*'n_train': 32000"):
+        command.run(["logistic"], ["relu"], 40_000, tmp_path, "cpu", console=quiet)
+    monkeypatch.setitem(bench.config.PROFILES, "default", (settings, seeds))
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     (tmp_path / "randomness.json").unlink()
     with pytest.raises(BenchError, match="holds a randomness run without randomness.json"):

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -102,6 +102,18 @@ def assess(
     return stream
 
 
+def run_settings(
+    bits: int, seed: int, battery: str, tests: list[str] | None, profile_name: str
+) -> dict:
+    """What a run's streams depend on besides their own names (randomness.json): the profile
+    by its values too, since the raw orbit's standardisation follows its training windows."""
+    from bench.config import profile
+
+    config = asdict(profile(profile_name)[0])
+    return {"bits": bits, "seed": seed, "battery": battery, "tests": tests,
+            "profile": profile_name, "config": config}  # fmt: skip
+
+
 def run(
     systems: list[str],
     saes: list[str],
@@ -132,11 +144,10 @@ def run(
     if jobs < 1:
         raise BenchError(f"--jobs must be a positive integer, got {jobs}")
     names = [t.name for t in tests] if battery == "dieharder" else None
-    settings = {"bits": bits, "seed": seed, "battery": battery, "tests": names,
-                "profile": profile_name}  # fmt: skip
+    cfg = profile(profile_name)[0]
+    settings = run_settings(bits, seed, battery, names, profile_name)
     records.check_settings(Path(out_dir), settings)
     kept = records.read_finished(Path(out_dir))
-    cfg = profile(profile_name)[0]
     cells = [replace(c, seed=seed) for c in plan(systems, saes, 1, config=cfg)]
     console = console or Console()
     n_systems = len(dict.fromkeys(c.system for c in cells))
