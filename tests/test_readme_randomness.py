@@ -48,6 +48,7 @@ def streams(source: str, extraction: str = "") -> pd.DataFrame:
     out = d.groupby(["system", "sae", "extraction"], sort=False).assessment.agg(
         failed=lambda a: int((a == "FAILED").sum()),
         weak=lambda a: int((a == "WEAK").sum()),
+        no_result=lambda a: int((a == "—").sum()),
         tests="size",
     )
     n = nist().set_index(["source", "system", "sae", "extraction"]).loc[source]
@@ -69,11 +70,20 @@ def controls_text() -> str:
 def count_text(extraction: str) -> str:
     s = sae_streams(extraction)
     failing, all_four = int((s.failed > 0).sum()), int((s.failed == s.tests).sum())
-    weak = int(s.weak.sum())
+    weak, missing = int(s.weak.sum()), s[s.no_result > 0]
+    gaps = ""
+    if len(missing):  # tests that gave no result (timed out), named with their streams
+        where = c.listing(
+            [
+                f"{NAMES[a]} on {c.NAMES[x]}"
+                for a, x in zip(missing.sae, missing.system, strict=True)
+            ]
+        )
+        gaps = f"; {int(missing.no_result.sum())} gave no result, on {where}"
     return (
         f"through `{extraction}`, {failing} of the {len(s)} streams fail at least one dieharder "
         f"test ({all_four} fail all four; {weak} WEAK {'result' if weak == 1 else 'results'} "
-        "in all), and "
+        f"in all{gaps}), and "
         f"{int(s.nist_all.sum())} pass every NIST test that applies"
     )
 
