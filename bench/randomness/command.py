@@ -162,7 +162,8 @@ def run(
     finished: set[int] = set()  # id() of the streams assessed (or kept) so far
 
     def report(streams: list[Stream], partial: bool) -> list[Path]:
-        extra = [s for ids, s in kept.items() if ids not in {records.ids(p) for p in planned}]
+        planned_ids = {records.ids(p) for p in planned}
+        extra = [s for ids, s in kept.items() if ids not in planned_ids]
         return write_reports(streams + extra, Path(out_dir), bits, seed, tests=names,
                              planned=progress.total + len(extra) if partial else None,
                              settings=settings)  # fmt: skip

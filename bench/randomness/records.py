@@ -37,6 +37,10 @@ def ids(stream: Stream) -> Ids:
     return tuple(getattr(stream, name) for name in IDS)
 
 
+def _row_ids(row: dict[str, str]) -> Ids:
+    return tuple(row[name] for name in IDS)
+
+
 def check_settings(out_dir: Path, settings: dict) -> None:
     """BenchError in one line if out_dir holds streams made with other settings (or with no
     record of its settings)."""
@@ -67,7 +71,7 @@ def _dieharder(path: Path) -> dict[Ids, list[TestRun]]:
         return runs
     with path.open(newline="") as fh:
         for row in csv.DictReader(fh):
-            tests = runs.setdefault(tuple(row[name] for name in IDS), [])
+            tests = runs.setdefault(_row_ids(row), [])
             if not tests or tests[-1].number != int(row["test_number"]):
                 tests.append(
                     TestRun(
@@ -96,7 +100,7 @@ def read_finished(out_dir: Path) -> dict[Ids, Stream]:
     streams: dict[Ids, Stream] = {}
     with table.open(newline="") as fh:
         for row in csv.DictReader(fh):
-            key = tuple(row[name] for name in IDS)
+            key = _row_ids(row)
             streams[key] = Stream(
                 *key,
                 bits=int(row["bits"]),
