@@ -94,6 +94,36 @@ def test_a_test_that_never_ends_is_stopped_at_its_cap(installed):
     assert run.assessment == "—" and run.note.startswith("no result after 3.2e+06 bits (the cap)")
 
 
+def test_a_reader_is_idle_only_while_bytes_wait_for_it():
+    read_fd, write_fd = os.pipe()
+    now = [0.0]
+    try:
+        watch = dieharder.ReaderWatch(write_fd, idle_s=5, clock=lambda: now[0])
+        watch.wrote(os.write(write_fd, b"0123456789"))
+        assert not watch.stalled()  # 10 bytes wait, for 0 s
+        now[0] = 5.0
+        assert watch.stalled()  # ... for 5 s: stalled
+        assert os.read(read_fd, 4) == b"0123"
+        assert not watch.stalled()  # it read: the clock starts again
+        now[0] = 9.0
+        assert not watch.stalled()
+        now[0] = 10.0
+        assert watch.stalled()
+        os.read(read_fd, 6)
+        now[0] = 100.0
+        assert not watch.stalled()  # an empty pipe: the reader waits for us, never idle
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+def test_a_test_that_reads_nothing_is_stopped_when_idle(installed):
+    # rgb_minimum_distance without -n spins and reads nothing: the pipe fills, then it is idle
+    run = dieharder.run_test(packed(pcg64_chunks(0)), 201, "rgb_minimum_distance", idle_s=2)
+    assert run.bytes_read == 0 and run.lines == []
+    assert run.note == "stalled: read nothing for 2 s with bytes waiting"
+
+
 def test_assess_runs_dieharder_on_the_stream_from_its_start(installed):
     # NIST reads the stream's first bits; dieharder reads the same stream again from its start,
     # so its parking-lot p-value is the smoke test's

@@ -19,7 +19,7 @@ import tempfile
 import termios
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from bench.errors import BenchError
@@ -28,7 +28,8 @@ from bench.randomness.stream import write_stream
 INSTALL = "dieharder is not installed; install Debian's package: apt-get install dieharder"
 FIELDS = ("test_name", "ntuple", "tsamples", "psamples", "pvalues", "assessment")
 VERDICTS = ("PASSED", "WEAK", "FAILED")
-TIMEOUT_S = 1800.0  # per test; a test past it is killed and reported as timed out
+IDLE_S = 600.0  # a test that reads nothing this long while bytes wait for it is stopped
+POLL_S = 1.0  # how often the watch looks at the pipe
 
 CAP = 4  # a test is stopped after CAP times the bytes it reads from PCG64
 
@@ -115,39 +116,74 @@ def unread_bytes(fd: int) -> int:
     return count[0]
 
 
+class ReaderWatch:
+    """Whether a pipe's reader has stalled: read nothing for `idle_s` seconds while bytes
+    waited for it. A reader waiting on an empty pipe (a slow stream, a loaded machine) is never
+    idle, so the verdict does not depend on how fast the bits come."""
+
+    def __init__(self, fd: int, idle_s: float, clock: Callable[[], float] = time.monotonic):
+        self.fd, self.idle_s, self.clock = fd, idle_s, clock
+        self.written = 0  # bytes written to the pipe so far (`wrote` hears each write)
+        self.last_read, self.since = 0, clock()  # bytes read at the last look, and since when
+        self.killed = False  # set by `watch` when it stopped the reader
+
+    def wrote(self, k: int) -> None:
+        self.written += k
+
+    def stalled(self) -> bool:
+        unread = unread_bytes(self.fd)
+        read = self.written - unread
+        if unread == 0 or read != self.last_read:
+            self.last_read, self.since = read, self.clock()
+            return False
+        return self.clock() - self.since >= self.idle_s
+
+
+def watch(proc: subprocess.Popen, reader: ReaderWatch, done: threading.Event) -> None:
+    """Kill `proc` once its reader has stalled; return when `done` is set or it is killed."""
+    while not done.wait(POLL_S):
+        if reader.stalled():
+            reader.killed = True
+            proc.kill()
+            return
+
+
 def run_test(
     blocks: Iterator[bytes],
     number: int,
     name: str,
     *,
     max_bytes: int | None = None,
-    timeout_s: float = TIMEOUT_S,
+    idle_s: float = IDLE_S,
 ) -> TestRun:
     """`dieharder -g 200 -d number` reading `blocks` from a pipe until it exits, or until it
     has been given `max_bytes` (then the pipe is closed: dieharder stops at end of input with
-    no result; on an all-zero stream the sphere tests read without end)."""
+    no result; on an all-zero stream the sphere tests read without end), or until it has read
+    nothing for `idle_s` seconds while bytes waited for it (then it is killed)."""
     cmd = [executable(), "-g", "200", "-d", str(number)] + [a for f in FIELDS for a in ("-D", f)]
     with tempfile.TemporaryFile() as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT)
-        killer = threading.Timer(timeout_s, proc.kill)
-        killer.start()
+        fd = proc.stdin.fileno()
+        reader, done = ReaderWatch(fd, idle_s), threading.Event()
+        watcher = threading.Thread(target=watch, args=(proc, reader, done), daemon=True)
+        watcher.start()
         try:
-            fd = proc.stdin.fileno()
-            written, closed = write_stream(blocks, fd, max_bytes)
+            written, closed = write_stream(blocks, fd, max_bytes, on_write=reader.wrote)
             unread = unread_bytes(fd) if closed else 0  # an ended stream is read to its end
         finally:
+            done.set()
+            watcher.join()  # before the pipe closes: the watch reads it
             proc.stdin.close()
             proc.wait()
-            killer.cancel()
         wall = time.perf_counter() - t0
         out.seek(0)
         text = out.read().decode(errors="replace")
     run = TestRun(number, name, parse(text), written - unread, wall)
     if not run.lines:
         last = [t for t in text.splitlines() if t.strip()][-1:] or ["no output"]
-        if proc.returncode < 0 and wall >= timeout_s:
-            run.note = f"timed out after {timeout_s:g} s"
+        if reader.killed:
+            run.note = f"stalled: read nothing for {idle_s:g} s with bytes waiting"
         elif max_bytes is not None and written >= max_bytes:
             run.note = f"no result after {8 * written:.3g} bits (the cap): stopped"
         else:
@@ -156,11 +192,11 @@ def run_test(
 
 
 def run_tests(
-    blocks: Iterator[bytes], tests: tuple[Test, ...] = TESTS, timeout_s: float = TIMEOUT_S
+    blocks: Iterator[bytes], tests: tuple[Test, ...] = TESTS, idle_s: float = IDLE_S
 ) -> list[TestRun]:
     """Each test in turn on the continuing stream `blocks`, each capped at CAP × its PCG64
     bytes."""
     return [
-        run_test(blocks, t.number, t.name, max_bytes=CAP * t.pcg64_bytes, timeout_s=timeout_s)
+        run_test(blocks, t.number, t.name, max_bytes=CAP * t.pcg64_bytes, idle_s=idle_s)
         for t in tests
     ]

@@ -150,10 +150,15 @@ def packed(chunks: Iterator[np.ndarray]) -> Iterator[bytes]:
             yield np.packbits(bits[:whole]).tobytes()
 
 
-def write_stream(blocks: Iterator[bytes], fd: int, limit: int | None = None) -> tuple[int, bool]:
+def write_stream(
+    blocks: Iterator[bytes],
+    fd: int,
+    limit: int | None = None,
+    on_write: Callable[[int], None] | None = None,
+) -> tuple[int, bool]:
     """Write byte blocks to file descriptor `fd` until the reader closes it (EPIPE: a clean
-    stop), the blocks end or `limit` bytes are written. Returns (bytes written, whether the
-    reader closed the pipe)."""
+    stop), the blocks end or `limit` bytes are written; `on_write` hears each write's size.
+    Returns (bytes written, whether the reader closed the pipe)."""
     written = 0
     try:
         for block in blocks:
@@ -163,6 +168,8 @@ def write_stream(blocks: Iterator[bytes], fd: int, limit: int | None = None) -> 
             while view:
                 k = os.write(fd, view)
                 written += k
+                if on_write is not None:
+                    on_write(k)
                 view = view[k:]
             if limit is not None and written >= limit:
                 break
