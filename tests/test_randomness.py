@@ -486,3 +486,25 @@ def test_settling_in_batches_changes_no_number(monkeypatch, name):
     assert windows.settle_batch(system) == 5  # 5, 5 and 2 at a time
     batched = first_chunks()
     assert all(np.array_equal(a, b) for a, b in zip(whole, batched, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("name", "mangle", "message"),
+    [
+        ("randomness.csv", lambda t: t.replace(",40000,", ",forty thousand,", 1),
+         r"randomness.csv, line 2: not a record this command wrote \(invalid literal"),
+        ("randomness.csv", lambda t: t.replace("nist_s", "nist_time", 1),
+         r"randomness.csv, line 2: not a record this command wrote \(no column 'nist_s'\)"),
+        ("randomness.json", lambda t: t[:-3], r"randomness.json is not a settings record"),
+    ],
+)  # fmt: skip
+def test_a_mangled_record_is_one_line_and_kept(fake_training, tmp_path, name, mangle, message):
+    command.run(
+        ["logistic"], ["relu"], 40_000, tmp_path, "cpu", console=Console(file=io.StringIO())
+    )
+    path = tmp_path / name
+    path.write_text(mangle(path.read_text()))
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(BenchError, match=message + ".*restore it, or give another --out"):
+        command.run(["logistic"], ["relu"], 40_000, tmp_path, "cpu")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

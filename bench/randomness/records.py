@@ -9,6 +9,8 @@ its dieharder result lines. Reading and writing them again gives the same files.
 
 import csv
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,13 +49,35 @@ def check_settings(out_dir: Path, settings: dict) -> None:
     if not (out_dir / "randomness.csv").exists():
         return
     path = out_dir / SETTINGS
-    found = json.loads(path.read_text()) if path.exists() else None
+    try:
+        found = json.loads(path.read_text()) if path.exists() else None
+    except json.JSONDecodeError as err:
+        raise BenchError(f"{path} is not a settings record ({err}); {MENDING}") from None
     if found != settings:
         why = f"made with {found}" if found else f"without {SETTINGS}"
         raise BenchError(
             f"{out_dir} holds a randomness run {why}, not {settings}; "
             "give another --out, or remove its randomness files to start afresh"
         )
+
+
+MENDING = "restore it, or give another --out"
+
+
+@contextmanager
+def _rows(path: Path) -> Iterator[Iterator[dict[str, str]]]:
+    """The rows of a CSV this command wrote; BenchError in one line, naming the line, where
+    one cannot be read back (a missing column, a value of the wrong kind)."""
+    with path.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        try:
+            yield reader
+        except (KeyError, TypeError, ValueError) as err:
+            why = f"no column {err}" if isinstance(err, KeyError) else str(err)
+            raise BenchError(
+                f"{path}, line {reader.line_num}: not a record this command wrote ({why}); "
+                + MENDING
+            ) from None
 
 
 def _nist(row: dict[str, str]) -> list[RecordedResult]:
@@ -69,8 +93,8 @@ def _dieharder(path: Path) -> dict[Ids, list[TestRun]]:
     runs: dict[Ids, list[TestRun]] = {}
     if not path.exists():
         return runs
-    with path.open(newline="") as fh:
-        for row in csv.DictReader(fh):
+    with _rows(path) as rows:
+        for row in rows:
             tests = runs.setdefault(_row_ids(row), [])
             if not tests or tests[-1].number != int(row["test_number"]):
                 tests.append(
@@ -98,8 +122,8 @@ def read_finished(out_dir: Path) -> dict[Ids, Stream]:
         return {}
     dieharder = _dieharder(out_dir / "dieharder.csv")
     streams: dict[Ids, Stream] = {}
-    with table.open(newline="") as fh:
-        for row in csv.DictReader(fh):
+    with _rows(table) as rows:
+        for row in rows:
             key = _row_ids(row)
             streams[key] = Stream(
                 *key,
