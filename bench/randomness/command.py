@@ -162,7 +162,7 @@ def run(
     finished: set[int] = set()  # id() of the streams assessed (or kept) so far
 
     def report(streams: list[Stream], partial: bool) -> list[Path]:
-        planned_ids = {records.ids(p) for p in planned}
+        planned_ids = {p.ids for p in planned}
         extra = [s for ids, s in kept.items() if ids not in planned_ids]
         return write_reports(streams + extra, Path(out_dir), bits, seed, tests=names,
                              planned=progress.total + len(extra) if partial else None,
@@ -178,8 +178,8 @@ def run(
             return stream
 
         def add(stream: Stream, make: Callable[[], BitStream]) -> None:
-            if records.ids(stream) in kept:
-                planned.append(kept[records.ids(stream)])
+            if stream.ids in kept:
+                planned.append(kept[stream.ids])
                 with lock:
                     progress.stream(planned[-1], kept=True)
                     finished.add(id(planned[-1]))

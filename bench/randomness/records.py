@@ -35,10 +35,6 @@ class RecordedResult:
         return self.min_p is not None
 
 
-def ids(stream: Stream) -> Ids:
-    return tuple(getattr(stream, name) for name in IDS)
-
-
 def _row_ids(row: dict[str, str]) -> Ids:
     return tuple(row[name] for name in IDS)
 

@@ -53,6 +53,11 @@ class Stream:
         return out
 
     @property
+    def ids(self) -> tuple[str, ...]:
+        """What names the stream in the records: its values of IDS."""
+        return tuple(getattr(self, name) for name in IDS)
+
+    @property
     def label(self) -> str:
         """e.g. "lorenz96 topk lsb", "raw lorenz96 lsb", "pcg64"."""
         head = {"sae": self.sae, "raw": "raw"}.get(self.source, self.source)
@@ -73,8 +78,8 @@ DIEHARDER_FIELDS = (*IDS, "test_number", "test",
                     "test_wall_s", "note")  # fmt: skip
 
 
-def _ids(s: Stream) -> dict[str, object]:
-    return {name: getattr(s, name) for name in IDS}
+def _ids(s: Stream) -> dict[str, str]:
+    return dict(zip(IDS, s.ids, strict=True))
 
 
 def write_csv(streams: list[Stream], path: Path) -> None:
