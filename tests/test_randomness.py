@@ -508,3 +508,40 @@ def test_a_mangled_record_is_one_line_and_kept(fake_training, tmp_path, name, ma
     with pytest.raises(BenchError, match=message + ".*restore it, or give another --out"):
         command.run(["logistic"], ["relu"], 40_000, tmp_path, "cpu")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+class ThreadCountingEncoder(LinearEncoder):
+    """LinearEncoder that records the torch thread count each encode runs on."""
+
+    seen: list[int] = []
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        self.seen.append(torch.get_num_threads())
+        return super().encode(x)
+
+
+def test_streams_are_encoded_on_one_torch_thread_whatever_the_jobs(
+    fake_training, tmp_path, monkeypatch
+):
+    # a matmul's rounding depends on its thread count and lsb bits read the rounding: with
+    # --jobs 1 on 2 threads, Mackey-Glass' PCA lsb stream once gave other NIST p-values
+    import bench.run.score as score
+
+    def trained_model(cell, device):
+        fitted = real(cell, device)
+        return fitted._replace(model=ThreadCountingEncoder(16, 8))
+
+    real = score.trained_model
+    monkeypatch.setattr(score, "trained_model", trained_model)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        command.run(
+            ["logistic"], ["relu"], 40_000, tmp_path, "cpu", console=Console(file=io.StringIO())
+        )
+        torch.set_num_threads(2)
+        emit.open_stream(system="logistic", sae="relu", saved=None, control=None, extraction="lsb")
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    assert ThreadCountingEncoder.seen and set(ThreadCountingEncoder.seen) == {1}

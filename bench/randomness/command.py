@@ -25,7 +25,13 @@ from bench.randomness import dieharder, records
 from bench.randomness.extract import check_extractions
 from bench.randomness.nist import MIN_BITS_ALL, run_battery
 from bench.randomness.report import Stream, write_reports
-from bench.randomness.sources import CONTROLS, cell_subject, latent_stream, raw_subject
+from bench.randomness.sources import (
+    CONTROLS,
+    cell_subject,
+    latent_stream,
+    one_torch_thread,
+    raw_subject,
+)
 from bench.randomness.stream import BitStream, StreamError, packed
 
 MIN_BITS = MIN_BITS_ALL  # every one of the 15 tests needs this many bits to apply
@@ -152,10 +158,7 @@ def run(
     console = console or Console()
     n_systems = len(dict.fromkeys(c.system for c in cells))
     progress = Progress(console, len(CONTROLS) + (n_systems + len(cells)) * len(extractions))
-    if jobs > 1:  # the threads share the cores: one torch thread each
-        import torch
-
-        torch.set_num_threads(1)
+    one_torch_thread()
     lock = threading.Lock()
     pending: list[Future] = []
     planned: list[Stream] = []  # every stream, in planned order

@@ -21,6 +21,7 @@ from bench.randomness.sources import (
     CONTROLS,
     cell_subject,
     latent_stream,
+    one_torch_thread,
     saved_subject,
     system_subject,
 )
@@ -53,6 +54,7 @@ def open_stream(
         raise BenchError(f"--{'sae' if sae else 'control raw'} needs --system")
     if control in CONTROLS:
         return CONTROLS[control](seed)
+    one_torch_thread()
     if saved:
         return latent_stream(saved_subject(Path(saved), device), extraction, seed)
     if control == "raw":

@@ -121,6 +121,15 @@ def _load(folder: Path, device: str):
     return SAE.load_from_disk(str(folder), device=device)
 
 
+def one_torch_thread() -> None:
+    """Train and encode on one torch thread, as the matrix's cells do: a matmul's rounding
+    depends on its thread count, and `lsb` bits read the rounding, so without this a stream's
+    bits would depend on the cores and on --jobs."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def latent_stream(subject: Subject, extraction: str, seed: int) -> LatentBits:
     """The endless `extraction` bits of `subject`'s latents on fresh windows (seeded by
     `seed`); the calibration chunk is drawn and read on construction."""
