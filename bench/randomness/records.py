@@ -20,6 +20,7 @@ from bench.randomness.nist import TEST_NAMES
 from bench.randomness.report import IDS, SETTINGS, Stream
 
 Ids = tuple[str, ...]  # (source, system, sae, key, extraction): one stream
+MENDING = "restore it, or give another --out"  # what to do with a record that cannot be read
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,6 @@ def check_settings(out_dir: Path, settings: dict) -> None:
             f"{out_dir} holds a randomness run {why}, not {settings}; "
             "give another --out, or remove its randomness files to start afresh"
         )
-
-
-MENDING = "restore it, or give another --out"
 
 
 @contextmanager
