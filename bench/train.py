@@ -9,6 +9,7 @@ last at the end; `convergence` reads the curve. This module neither chooses SAEs
 them on the held-out split (`bench.metrics.inference.encode_decode` reads a fitted model).
 """
 
+import math
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -57,13 +58,23 @@ def convergence(samples: list[int], val_fvu: list[float]) -> tuple[bool | None, 
     (relative) from the last point at or before 75 % of the samples to the end; overfit: the
     final FVU is more than OVERFIT_RISE above the curve's minimum. (None, None) for a curve
     too short to have a point in its first three quarters."""
+    gain = last_quarter_gain(samples, val_fvu)
+    if gain is None:
+        return None, None
+    overfit = val_fvu[-1] > (1 + OVERFIT_RISE) * min(val_fvu)
+    return bool(gain < CONVERGED_GAIN), bool(overfit)
+
+
+def last_quarter_gain(samples: list[int], val_fvu: list[float]) -> float | None:
+    """How much the validation FVU improved (relative) from the last point at or before 75 %
+    of the samples to the end; None for a curve with no point in its first three quarters."""
     quarter = [i for i, s in enumerate(samples[:-1]) if s <= 0.75 * samples[-1]]
     if not quarter:
-        return None, None
+        return None
     before, final = val_fvu[quarter[-1]], val_fvu[-1]
-    converged = before - final < CONVERGED_GAIN * before
-    overfit = final > (1 + OVERFIT_RISE) * min(val_fvu)
-    return bool(converged), bool(overfit)
+    if before == 0:  # a perfect reconstruction has nothing left to gain
+        return 0.0 if final == 0 else -math.inf
+    return (before - final) / before
 
 
 def batches(data: torch.Tensor, batch_size: int, seed: int) -> Iterator[torch.Tensor]:

@@ -6,7 +6,7 @@ import torch
 from bench.config import TrainConfig
 from bench.metrics import fvu
 from bench.registry import get_sae
-from bench.train import CURVE_POINTS, convergence, train_sae
+from bench.train import CURVE_POINTS, convergence, last_quarter_gain, train_sae
 
 SAMPLES = [100 * i for i in range(1, 13)]  # 12 evenly spaced points, the last at the end
 
@@ -27,6 +27,14 @@ SAMPLES = [100 * i for i in range(1, 13)]  # 12 evenly spaced points, the last a
 )
 def test_convergence_flags_by_hand(val_fvu, expected):
     assert convergence(SAMPLES, val_fvu) == expected
+
+
+def test_the_last_quarters_gain_by_hand():
+    # the point at or before 75 % of 1200 samples is the 9th (900): 0.5 → 0.49 is 2 %
+    assert last_quarter_gain(SAMPLES, [1.0] * 8 + [0.5, 0.5, 0.5, 0.49]) == pytest.approx(0.02)
+    assert last_quarter_gain(SAMPLES, [1.0] * 8 + [0.4, 0.4, 0.4, 0.5]) == pytest.approx(-0.25)
+    assert last_quarter_gain(SAMPLES, [0.0] * 12) == 0.0
+    assert last_quarter_gain([100], [0.5]) is None
 
 
 def test_a_curve_too_short_for_its_last_quarter_has_no_flags():
