@@ -99,10 +99,11 @@ test-dysts: pyproject.toml
 	.venv-dysts/bin/pip install --quiet -e ".[dysts,dev]"
 	.venv-dysts/bin/python -m pytest -q -rs tests/test_dysts_bridge.py
 
-# The budget study behind the default profile (core SAEs, 1×–64× the samples, one seed; about
-# an hour on 2 cores); records in results/scratch/budget/, report results/benchmarks/budget.md.
+# The budget study behind the default profile (core SAEs, 1×–64× the samples, one seed; the
+# matched-L0 matrix on 1×–16× only). Its records are committed, in results/benchmarks/budget/
+# (a rerun resumes there: nothing trains again); report results/benchmarks/budget.md.
 bench-budget: $(DEV)
-	$(BIN)/python tests/benchmarks/budget.py --jobs $(JOBS)
+	$(BIN)/python tests/benchmarks/budget.py --jobs $(JOBS) --matched-rungs 3
 
 reproduce: $(DEV)
 	$(BIN)/chaos-sae-bench reproduce all --out results/reproduction

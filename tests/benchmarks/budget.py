@@ -10,8 +10,11 @@ held-out FVU, FVU at matched L0, D_stsp and mcc of every cell, the share of conv
 steps), and Kendall's τ of each system's SAE ranking between consecutive budgets (FVU at
 matched L0, D_stsp, mcc). Then it checks the default's three criteria: ≥ 90 % of cells
 converged, quadrupling the windows moves no core SAE's held-out FVU by more than 3 %
-(relative), and every ranking's τ against 4× is ≥ 0.9. Writes results/benchmarks/budget.md.
-Resumable: the records live in results/scratch/budget/runs.jsonl (git-ignored).
+(relative), and every ranking's τ against 4× is ≥ 0.9. It also reports how far each budget is
+from the 1 % line: the validation FVU's relative gain over the last quarter of training.
+Writes results/benchmarks/budget.md from results/benchmarks/budget/runs.jsonl, the study's
+committed records (resumable: a cell whose key is there is not trained again, whichever run
+made it). `--matched-rungs N` runs the matched-L0 matrix on the first N budgets only.
 """
 
 import argparse
@@ -25,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau
+
+from bench.train import CONVERGED_GAIN, last_quarter_gain
 
 SYSTEMS = ("logistic", "henon", "lorenz96", "mackey_glass", "superposition")
 MAX_FVU_SHIFT = 0.03  # quadrupling the windows moves no core SAE's FVU by more than this
@@ -63,12 +68,12 @@ def ladder(n0: int, epochs0: int, steps: int, max_windows: int) -> list[Budget]:
     return out
 
 
-def run(budgets: list[Budget], out: Path, extra: list[str], jobs: str) -> None:
-    for budget in budgets:
-        for mode in ([], ["--matched-l0"]):
+def run(budgets: list[Budget], out: Path, *, jobs: str, matched_rungs: int) -> None:
+    for i, budget in enumerate(budgets):
+        for mode in ([], ["--matched-l0"])[: 2 if i < matched_rungs else 1]:
             cmd = [sys.executable, "-m", "bench", "run", "--profile", "default", "--seeds", "1"]
             cmd += ["--systems", *SYSTEMS, "--saes", "core", *mode, "--jobs", jobs]
-            cmd += ["--out", str(out), "--set", *budget.settings(), *extra]
+            cmd += ["--out", str(out), "--set", *budget.settings()]
             start = time.perf_counter()
             subprocess.run(cmd, check=True)
             print(f"{budget.name} {' '.join(mode) or 'plain'}: {time.perf_counter() - start:.0f} s")
@@ -84,7 +89,7 @@ def records(path: Path) -> pd.DataFrame:
         r = json.loads(line)
         if r.get("status") != "ok":
             continue
-        m = r["metrics"]
+        m, curve = r["metrics"], r.get("curve") or {}
         rows.append(
             {
                 "system": r["system"],
@@ -98,7 +103,9 @@ def records(path: Path) -> pd.DataFrame:
                 "state_space_divergence": m.get("state_space_divergence"),
                 "mcc": m.get("mcc"),
                 "converged": r.get("converged"),
-                "wall_s": r.get("wall_s"),
+                "gain": last_quarter_gain(curve["samples"], curve["val_fvu"]) if curve else None,
+                "made": (r["key"], r.get("finished_at")),
+                "finished": r.get("finished_at", ""),
             }
         )
     return pd.DataFrame(rows).drop_duplicates(
@@ -127,7 +134,8 @@ def analyse(df: pd.DataFrame, budgets: list[Budget]) -> dict:
     out: dict = {"by_budget": [], "shifts": [], "taus": [], "checks": []}
     for b in budgets:
         plain, matched = cells_at(df, b, "plain"), cells_at(df, b, "matched")
-        flags = pd.concat([plain, matched[matched.matched]]).converged.dropna()
+        trained = pd.concat([plain, matched[matched.matched]])
+        flags, gains = trained.converged.dropna(), trained.gain.dropna()
         out["by_budget"].append(
             {
                 "budget": b.name,
@@ -135,7 +143,9 @@ def analyse(df: pd.DataFrame, budgets: list[Budget]) -> dict:
                 "epochs": b.epochs,
                 "cells": len(flags),
                 "converged": flags.astype(bool).mean() if len(flags) else float("nan"),
-                "cell_s": pd.concat([plain, matched]).wall_s.median(),
+                "plain_converged": plain.converged.dropna().astype(bool).mean(),
+                "gain_median": gains.median() if len(gains) else float("nan"),
+                "gain_max": gains.max() if len(gains) else float("nan"),
             }
         )
     for b, b4 in zip(budgets, budgets[1:], strict=False):
@@ -188,53 +198,69 @@ def fmt(x: float, digits: int = 3) -> str:
     return "—" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.{digits}g}"
 
 
-def markdown(df: pd.DataFrame, budgets: list[Budget], result: dict, *, header: str) -> str:
-    lines = [header, ""]
-    lines += [
-        "## Budgets",
-        "",
-        "| budget | windows × epochs | samples seen | cells with a flag | converged | median s |",
-        "|---|---|---|---|---|---|",
-    ]
-    for b, row in zip(budgets, result["by_budget"], strict=True):
-        lines.append(
-            f"| {b.name} | {b.n_train} × {b.epochs} | {b.samples:,} | {row['cells']} | "
-            f"{row['converged']:.0%} | {fmt(row['cell_s'])} |"
-        )
-    lines += ["", "## Held-out FVU of every plain cell, by budget", ""]
-    plain = df[~df.matched]
-    table = plain.pivot_table(index=["system", "sae"], columns="n_train", values="fvu")
+def share(x: float, decimals: int = 1) -> str:
+    return "—" if np.isnan(x) else f"{x:.{decimals}%}"
+
+
+def by_budget(frame: pd.DataFrame, metric: str, title: str, *, as_share: bool) -> list[str]:
+    """A markdown table of `metric` by (system, sae) and budget's windows; [] if none has it."""
+    sub = frame.dropna(subset=[metric])
+    if not len(sub):
+        return []
+    table = sub.pivot_table(index=["system", "sae"], columns="n_train", values=metric)
+    lines = ["", f"## {title}, by budget", ""]
     lines += [
         "| system | sae | " + " | ".join(f"{n} windows" for n in table.columns) + " |",
         "|---|---|" + "---|" * len(table.columns),
     ]
     for (system, sae), row in table.iterrows():
-        lines.append(f"| {system} | {sae} | " + " | ".join(fmt(v, 4) for v in row) + " |")
-    for metric, title in (("state_space_divergence", "D_stsp"), ("mcc", "mcc")):
-        sub = plain.dropna(subset=[metric])
-        if not len(sub):
-            continue
-        t = sub.pivot_table(index=["system", "sae"], columns="n_train", values=metric)
-        lines += ["", f"## {title} of every plain cell, by budget", ""]
-        lines += [
-            "| system | sae | " + " | ".join(f"{n} windows" for n in t.columns) + " |",
-            "|---|---|" + "---|" * len(t.columns),
-        ]
-        for (system, sae), row in t.iterrows():
-            lines.append(f"| {system} | {sae} | " + " | ".join(fmt(v, 4) for v in row) + " |")
-    matched = pd.concat([cells_at(df, b, "matched") for b in budgets])
-    t = matched.pivot_table(index=["system", "sae"], columns="n_train", values="fvu")
-    lines += ["", "## FVU at matched L0 (k-set cells at k, coefficient SAEs calibrated)", ""]
+        values = (share(v) if as_share else fmt(v, 4) for v in row)
+        lines.append(f"| {system} | {sae} | " + " | ".join(values) + " |")
+    return lines
+
+
+def markdown(df: pd.DataFrame, budgets: list[Budget], result: dict, *, header: str) -> str:
+    lines = [header, ""]
     lines += [
-        "| system | sae | " + " | ".join(f"{n} windows" for n in t.columns) + " |",
-        "|---|---|" + "---|" * len(t.columns),
+        "## Budgets",
+        "",
+        f"Last-quarter gain: the validation FVU's relative improvement over the last quarter "
+        f"of training; a cell is converged when it is below {CONVERGED_GAIN:.0%}.",
+        "",
+        "| budget | windows × epochs | samples seen | cells with a flag | converged | "
+        "plain cells converged | median last-quarter gain | largest |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for (system, sae), row in t.iterrows():
-        lines.append(f"| {system} | {sae} | " + " | ".join(fmt(v, 4) for v in row) + " |")
+    for b, row in zip(budgets, result["by_budget"], strict=True):
+        lines.append(
+            f"| {b.name} | {b.n_train} × {b.epochs} | {b.samples:,} | {row['cells']} | "
+            f"{share(row['converged'], 0)} | {share(row['plain_converged'], 0)} | "
+            f"{share(row['gain_median'])} | "
+            f"{share(row['gain_max'])} |"
+        )
+    plain = df[~df.matched]
+    matched = pd.concat([cells_at(df, b, "matched") for b in budgets])
+    for frame, metric, title, as_share in (
+        (plain, "fvu", "Held-out FVU of every plain cell", False),
+        (plain, "gain", "Last-quarter gain of every plain cell", True),
+        (plain, "state_space_divergence", "D_stsp of every plain cell", False),
+        (plain, "mcc", "mcc of every plain cell", False),
+        (
+            matched,
+            "fvu",
+            "FVU at matched L0 (k-set cells at k, coefficient SAEs calibrated)",
+            False,
+        ),
+    ):
+        lines += by_budget(frame, metric, title, as_share=as_share)
     taus = pd.DataFrame(result["taus"])
     if len(taus):
         lines += ["", "## Kendall's τ of each system's SAE ranking, budget against the next", ""]
-        pivot = taus.pivot_table(index=["from", "to", "ranking"], columns="system", values="tau")
+        order = [b.name for b in budgets]  # budgets in ladder order, not as strings sort
+        taus["from"] = pd.Categorical(taus["from"], categories=order, ordered=True)
+        pivot = taus.pivot_table(
+            index=["from", "to", "ranking"], columns="system", values="tau", observed=True
+        )
         lines += [
             "| from → to | ranking | " + " | ".join(pivot.columns) + " |",
             "|---|---|" + "---|" * len(pivot.columns),
@@ -254,33 +280,52 @@ def markdown(df: pd.DataFrame, budgets: list[Budget], result: dict, *, header: s
         worst = s.loc[s["shift"].abs().idxmax()] if len(s) else None
         where = f"{worst.system} {worst.sae}" if worst is not None else "—"
         lines.append(
-            f"| {check['budget']} | {check['converged']:.0%} | {check['max_shift']:+.1%} | "
+            f"| {check['budget']} | {check['converged']:.0%} | "
+            f"{worst['shift'] if worst is not None else float('nan'):+.1%} | "
             f"{where} | {fmt(check['min_tau'], 2)} | {'yes' if check['ok'] else 'no'} |"
         )
     return "\n".join(lines) + "\n"
 
 
+def provenance(df: pd.DataFrame, reference: Path) -> str:
+    """Which records the committed reference run made (the same key and finish time): the study
+    reads them as done, since a key names the cell whatever run made it."""
+    made = {(r["key"], r.get("finished_at")) for r in map(json.loads, reference.open())}
+    shared = df[df.made.isin(made)]
+    if not len(shared):
+        return "Every record was made by this study."
+    rungs = ", ".join(
+        f"{n} × {e}" for n, e in sorted(set(zip(shared.n_train, shared.epochs, strict=True)))
+    )
+    return (
+        f"{len(shared)} records ({rungs}) are the committed reference run's own seed-0 cells "
+        f"({reference}): the same keys, so the study did not train them again."
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="results/scratch/budget", help="records (resumable)")
+    parser.add_argument("--out", default="results/benchmarks/budget", help="records (resumable)")
     parser.add_argument("--report", default="results/benchmarks/budget.md")
     parser.add_argument("--rungs", type=int, default=4, help="1×, 4×, 16×, 64×, …")
     parser.add_argument("--n0", type=int, default=2000, help="windows of the 1× budget")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--max-windows", type=int, default=128_000)
     parser.add_argument("--jobs", default="auto")
+    parser.add_argument("--matched-rungs", type=int, default=99, help="the first N run matched L0")
     parser.add_argument("--only-report", action="store_true", help="read the records only")
     args = parser.parse_args(argv)
     budgets = ladder(args.n0, args.epochs, args.rungs, args.max_windows)
     out = Path(args.out)
     start = time.perf_counter()
     if not args.only_report:
-        run(budgets, out, [], args.jobs)
+        run(budgets, out, jobs=args.jobs, matched_rungs=args.matched_rungs)
     df = records(out / "runs.jsonl")
     result = analyse(df, budgets)
     from bench.config import PROFILES
 
     cfg = PROFILES["default"][0]
+    matched_at = sorted(set(df[df.matched].n_train))
     header = (
         "# Budget study (`make bench-budget`)\n\n"
         f"Core SAEs on {', '.join(SYSTEMS)}, one seed (0), batch {cfg.batch_size}, Adam "
@@ -289,7 +334,10 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.epochs} epochs. Made by `tests/benchmarks/budget.py` from "
         f"`{out}/runs.jsonl` ({len(df)} cells"
         + (f", {time.perf_counter() - start:.0f} s" if not args.only_report else "")
-        + ")."
+        + f", finished {min(df.finished)[:10]} to {max(df.finished)[:10]}). "
+        + "The matched-L0 matrix ran at "
+        + ", ".join(f"{n} windows" for n in matched_at)
+        + f". {provenance(df, Path('results/reference/runs.jsonl'))}"
     )
     report = Path(args.report)
     report.parent.mkdir(parents=True, exist_ok=True)
