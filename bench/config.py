@@ -14,10 +14,9 @@ from bench.errors import BenchError
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """The `default` profile's settings: 16× the seed paper's windows at batch 256 (a partial
-    run of `make bench-budget` suggested it; that study's report is not committed, and the
-    records' `converged` flags say how far this budget is from converged). Other profiles
-    override some of them."""
+    """The `default` profile's settings: 16× the seed paper's windows at batch 256. It is not
+    converged everywhere: the budget study (`make bench-budget`, results/benchmarks/budget.md)
+    and the records' `converged` flags say how far. Other profiles override some of them."""
 
     n_train: int = 32000  # training windows, fresh from the generator
     n_test: int = 500  # held-out windows (and as many validation windows, and a floor sample)

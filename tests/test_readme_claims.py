@@ -66,6 +66,9 @@ PASSAGES = {
     "budget lorenz96": lambda: ", ".join(
         f"{sae} {c.budget_change('lorenz96', sae, 'fvu')}" for sae in ("relu", "topk", c.SUBJECT)
     ),
+    "budget ladder": lambda: c.budget_ladder_text(),
+    "budget default": lambda: c.default_check_text(),
+    "budget check": lambda: c.independent_check_text(),
     "timing": lambda: (
         f"{minutes(timing()['leaderboard_s'])} of wall time for `make leaderboard` "
         f"({timing()['cells']} cells)"
