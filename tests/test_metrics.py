@@ -244,3 +244,20 @@ def test_data_side_values_are_computed_once_per_dataset_object():
     for _ in range(DATA_SIDE_ENTRIES):  # older entries make room
         data_side(object(), "v", lambda: 0)
     assert data_side(first, "v", lambda: value(5)) == 5 and calls[-1] == 5
+
+
+def test_a_data_side_value_is_kept_per_thread_count(monkeypatch):
+    """A value computed on 2 threads (rounded by them) never serves a cell run on 1: found when
+    the Ray test, run after other tests in one process, got a cached raw-window forecast R² of
+    2 BLAS threads (…153003) where its 1-thread cells compute …15306."""
+    import torch
+
+    from bench.metrics.base import data_side
+
+    dataset = object()
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
+    assert data_side(dataset, "v", lambda: "two threads") == "two threads"
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+    assert data_side(dataset, "v", lambda: "one thread") == "one thread"
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
+    assert data_side(dataset, "v", lambda: "again") == "two threads"

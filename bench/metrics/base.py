@@ -65,14 +65,19 @@ class ScoringInput:
     device: str
 
 
-_DATA_SIDE: dict[tuple[int, str], tuple[Any, Any]] = {}  # (id(dataset), name) → (dataset, value)
+# (id(dataset), name, threads) → (dataset, value)
+_DATA_SIDE: dict[tuple[int, str, int], tuple[Any, Any]] = {}
 DATA_SIDE_ENTRIES = 9  # 3 values (probe inputs, raw-window forecast, noise floor) of 3 datasets
 
 
 def data_side(data, name: str, compute: Callable[[], Any]) -> Any:
-    """`compute()`, a value of the dataset `data` alone, once per dataset object in a process
-    (the same for every SAE scored on it; cells of one (system, seed) share one Dataset)."""
-    key = (id(data), name)
+    """`compute()`, a value of the dataset `data` alone, once per dataset object and thread
+    count in a process (the same for every SAE scored on it; cells of one (system, seed) share
+    one Dataset). The thread count is in the key because sums are rounded by it: a cell runs on
+    as many torch and BLAS threads as it was given, and reads only values computed so."""
+    import torch
+
+    key = (id(data), name, torch.get_num_threads())
     hit = _DATA_SIDE.get(key)
     if hit is not None and hit[0] is data:
         return hit[1]
