@@ -52,10 +52,10 @@ fronts: $(DEV)
 	$(BIN)/chaos-sae-bench leaderboard --runs $(OUT)/runs.jsonl --out $(OUT)
 
 # The whole suite, Ray executor test included; kernel benchmarks run as correctness tests.
-# One pytest worker per core (pytest-xdist), each taking whole files, so a file's module
-# fixtures are built once: on 2 cores this halves the wall time.
+# One pytest worker per core (pytest-xdist; tests handed out one by one): on 2 cores the
+# suite takes about half the wall time.
 test: $(TEST)
-	$(BIN)/python -m pytest -q --benchmark-disable -n auto --dist loadfile
+	$(BIN)/python -m pytest -q --benchmark-disable -n auto
 
 lint: $(DEV)
 	$(BIN)/ruff check .
