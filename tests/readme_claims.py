@@ -396,22 +396,19 @@ def default_check_text() -> str:
     """The default's criteria, read against 4× its windows; and whether any budget meets them."""
     from bench.config import PROFILES
 
-    b = budget_module()
+    study = budget_module()
     cfg = PROFILES["default"][0]
     budgets, _, result = budget_study()
     [default] = [b for b in budgets if (b.n_train, b.epochs) == (cfg.n_train, cfg.epochs)]
     [check] = [c for c in result["checks"] if c["budget"] == default.name]
     meeting = [c["budget"] for c in result["checks"] if c["ok"]]
-    shifts = pd.DataFrame(result["shifts"])
-    s = shifts[shifts["from"] == default.name]
-    worst = s.loc[s["shift"].abs().idxmax()]
     return (
         f"{'No budget' if not meeting else 'Only ' + ', '.join(meeting)} on its ladder meets "
-        f"the criteria set for a converged default (≥ {b.MIN_CONVERGED:.0%} converged, "
-        f"≤ {b.MAX_FVU_SHIFT:.0%} FVU shift and τ ≥ {b.MIN_TAU:g} against 4× the windows): "
-        f"the default ({default.name}) has {check['converged']:.0%} of its cells converged, "
-        f"quadrupling its windows moves a core SAE's held-out FVU by up to "
-        f"{worst['shift']:+.1%} ({worst.system} {worst.sae}), and the smallest Kendall τ of a "
+        f"the criteria set for a converged default (≥ {study.MIN_CONVERGED:.0%} converged, "
+        f"≤ {study.MAX_FVU_SHIFT:.0%} FVU shift and τ ≥ {study.MIN_TAU:g} against 4× the "
+        f"windows): the default ({default.name}) has {check['converged']:.0%} of its cells "
+        f"converged, quadrupling its windows moves a core SAE's held-out FVU by up to "
+        f"{check['worst_shift']:+.1%} ({check['worst_cell']}), and the smallest Kendall τ of a "
         f"ranking against 4× is {check['min_tau']:.2f}"
     )
 

@@ -1,17 +1,11 @@
 """The budget study's arithmetic (tests/benchmarks/budget.py) on hand-made cells: the ladder,
 the converged shares, the FVU shift at 4× the windows, Kendall's τ and the default's check."""
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from readme_claims import budget_module
 
-spec = importlib.util.spec_from_file_location(
-    "budget", Path(__file__).parent / "benchmarks" / "budget.py"
-)
-budget = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(budget)
+budget = budget_module()
 
 
 def test_the_ladder_grows_windows_then_epochs():
@@ -48,6 +42,7 @@ def test_shares_shift_and_tau_by_hand():
     [check] = result["checks"]
     # shifts: a −5 %, b −28 %, c −1/60; the largest in size is b's
     assert check["max_shift"] == pytest.approx(0.28)
+    assert check["worst_shift"] == pytest.approx(-0.28) and check["worst_cell"] == "lorenz96 b"
     # τ of (0.40, 0.50, 0.60) against (0.38, 0.36, 0.59): pairs ab discordant, ac and bc
     # concordant: (2 − 1) / 3
     [tau] = [t["tau"] for t in result["taus"] if t["system"] == "lorenz96" and t["ranking"]
