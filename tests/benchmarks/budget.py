@@ -104,7 +104,7 @@ def records(path: Path) -> pd.DataFrame:
                 "mcc": m.get("mcc"),
                 "converged": r.get("converged"),
                 "gain": last_quarter_gain(curve["samples"], curve["val_fvu"]) if curve else None,
-                "made": (r["key"], r.get("finished_at")),
+                "key": r["key"],
                 "finished": r.get("finished_at", ""),
             }
         )
@@ -289,8 +289,11 @@ def markdown(df: pd.DataFrame, budgets: list[Budget], result: dict, *, header: s
 def provenance(df: pd.DataFrame, reference: Path) -> str:
     """Which records the committed reference run made (the same key and finish time): the study
     reads them as done, since a key names the cell whatever run made it."""
-    made = {(r["key"], r.get("finished_at")) for r in map(json.loads, reference.open())}
-    shared = df[df.made.isin(made)]
+    made = {
+        (r["key"], r.get("finished_at", ""))
+        for r in map(json.loads, reference.read_text().splitlines())
+    }
+    shared = df[[cell in made for cell in zip(df.key, df.finished, strict=True)]]
     if not len(shared):
         return "Every record was made by this study."
     rungs = ", ".join(
